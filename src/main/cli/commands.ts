@@ -1,0 +1,118 @@
+// The commands of `shoebox`, exactly as in the design's cli.md. Each takes parsed arguments and
+// an open library, prints through Output, and throws UsageError / WorkError for exits 2 / 1.
+import type { Library } from '../engine/library.ts';
+import { FolderError } from '../engine/library.ts';
+import { UsageError, WorkError } from './errors.ts';
+import type { Output } from './output.ts';
+
+export interface CommandContext {
+  args: string[];
+  options: Record<string, string | boolean | undefined>;
+  output: Output;
+  openLibrary(options?: { watch?: boolean }): Promise<Library>;
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  /** Options this command accepts beyond --library, --json and --help. */
+  options?: Record<string, { type: 'string' | 'boolean' }>;
+  run(context: CommandContext): Promise<void>;
+}
+
+const notYet = (summary: string, usage: string, issue: string): Command => ({
+  summary,
+  usage,
+  options: {
+    threshold: { type: 'string' },
+    k: { type: 'string' },
+    by: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+  },
+  async run() {
+    throw new WorkError(`\`shoebox ${usage.split(' ')[0]}\` is not yet available in this build (${issue}).`);
+  },
+});
+
+export const commands: Record<string, Command> = {
+  index: {
+    summary: 'add folders to the library and bring the catalog fully up to date',
+    usage: 'index <folder>...',
+    async run({ args, output, openLibrary }) {
+      if (args.length === 0) throw new UsageError('index needs at least one folder: shoebox index <folder>...');
+      const library = await openLibrary();
+      try {
+        const folders = [];
+        for (const path of args) {
+          try {
+            folders.push(await library.registerFolder(path));
+          } catch (error) {
+            if (error instanceof FolderError) throw new WorkError(error.message);
+            throw error;
+          }
+        }
+        const onProgress = output.progress.bind(output);
+        library.on('progress', onProgress);
+        library.on('notice', (notice) => output.log(notice.message));
+        const report = await library.sync(folders);
+        library.off('progress', onProgress);
+        output.endProgress();
+        const failed = library.listFailures(folders.map((folder) => folder.id));
+        output.result(
+          {
+            indexed: report.indexed,
+            unchanged: report.unchanged,
+            removed: report.removed.length,
+            failed,
+            seconds: Math.round(report.seconds * 100) / 100,
+          },
+          () => {
+            const lines = [
+              `Indexed ${report.indexed} photo${report.indexed === 1 ? '' : 's'} in ${report.seconds.toFixed(1)} s` +
+                ` (${report.unchanged} unchanged, ${report.removed.length} removed${report.moved.length ? `, ${report.moved.length} moved` : ''}).`,
+            ];
+            if (failed.length > 0) {
+              lines.push(`${failed.length} file${failed.length === 1 ? '' : 's'} could not be indexed:`);
+              for (const failure of failed) lines.push(`  ${failure.path}: ${failure.reason}`);
+            }
+            return lines.join('\n');
+          },
+        );
+      } finally {
+        await library.close();
+      }
+    },
+  },
+
+  status: {
+    summary: 'what the library holds',
+    usage: 'status',
+    async run({ output, openLibrary }) {
+      const library = await openLibrary();
+      try {
+        const status = library.status();
+        output.result({ folders: status.folders, photos: status.photos, failed: status.failed, model: status.model }, () =>
+          [
+            `Library: ${library.dir}`,
+            status.folders.length > 0 ? `Folders:\n${status.folders.map((f) => `  ${f}`).join('\n')}` : 'Folders: none yet (add one with `shoebox index <folder>`)',
+            `Photos: ${status.photos} indexed, ${status.failed} failed${status.pending > 0 ? `, ${status.pending} waiting` : ''}`,
+            `Model: ${status.model.id} (${status.model.dim} dimensions)`,
+          ].join('\n'),
+        );
+      } finally {
+        await library.close();
+      }
+    },
+  },
+
+  duplicates: notYet('near-duplicate groups at a cosine threshold', 'duplicates [--threshold T]', 'the analysis engine, issue 3'),
+  similar: notYet('the photos most like an image', 'similar <image> [--k K] [--by content|colour]', 'the analysis engine, issue 3'),
+  clusters: notYet('clusters of the library and their medoids', 'clusters [--k auto|N]', 'the analysis engine, issue 3'),
+  colours: notYet('photos whose palettes best match the colours given', 'colours <#rrggbb>[,<#rrggbb>...] [--k K]', 'the analysis engine, issue 3'),
+  map: notYet('the 2-D layout the Map screen shows', 'map', 'the analysis engine, issue 3'),
+  search: notYet('CLIP text search', 'search "<text>" [--k K]', 'CLIP embeddings, issue 5'),
+  models: notYet('model management', 'models [list|fetch <id>|import <dir>]', 'CLIP embeddings, issue 5'),
+  trash: notYet("the app's trash", 'trash [list|restore <path>|empty]', 'the trash, issue 6'),
+  serve: notYet('serves the full UI to a browser', 'serve [--port P] [--host H]', 'the desktop app, issue 4'),
+};

@@ -1,0 +1,468 @@
+// The catalog's queries, in one place, so the rest of the engine speaks in domain terms and never
+// writes SQL. Every method is synchronous (better-sqlite3); multi-row changes run in transactions.
+import type {
+  Folder,
+  FailedPhoto,
+  ImageFormat,
+  Photo,
+  PhotoStatus,
+} from '../../../shared/domain.ts';
+import { openDatabase, type CatalogDb } from './database.ts';
+
+/** What the file system says about one file: enough to notice a change or a move. */
+export interface FileFacts {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  dev: number;
+  ino: number;
+}
+
+/** A photo row as the scanner needs it. */
+export interface PhotoFileRow extends FileFacts {
+  id: number;
+  folderId: number;
+  status: PhotoStatus;
+  contentHash: string | null;
+}
+
+export interface PhotoMetadata {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  takenAt: number | null;
+  camera: string | null;
+  orientation: number | null;
+}
+
+export interface FeatureRecord {
+  kind: string;
+  version: string;
+  data: Uint8Array;
+}
+
+export type PhotoOrder = 'takenAt' | 'name' | 'size';
+
+interface PhotoRowDb {
+  id: number;
+  folder_id: number;
+  path: string;
+  size: number;
+  mtime_ms: number;
+  dev: number | null;
+  ino: number | null;
+  content_hash: string | null;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  taken_at: number | null;
+  camera: string | null;
+  orientation: number | null;
+  status: PhotoStatus;
+  failure: string | null;
+}
+
+function toPhoto(row: PhotoRowDb): Photo {
+  return {
+    id: row.id,
+    folderId: row.folder_id,
+    path: row.path,
+    size: row.size,
+    mtimeMs: row.mtime_ms,
+    contentHash: row.content_hash,
+    format: row.format as ImageFormat | null,
+    width: row.width,
+    height: row.height,
+    takenAt: row.taken_at,
+    camera: row.camera,
+    status: row.status,
+    failure: row.failure,
+  };
+}
+
+function toFileRow(row: PhotoRowDb): PhotoFileRow {
+  return {
+    id: row.id,
+    folderId: row.folder_id,
+    path: row.path,
+    size: row.size,
+    mtimeMs: row.mtime_ms,
+    dev: row.dev ?? -1,
+    ino: row.ino ?? -1,
+    status: row.status,
+    contentHash: row.content_hash,
+  };
+}
+
+const orderColumns: Record<PhotoOrder, string> = {
+  // Photos without a date sort after dated ones, by name, so the order is total and stable.
+  takenAt: 'taken_at IS NULL, taken_at {dir}, path',
+  name: 'path {dir}',
+  size: 'size {dir}, path',
+};
+
+export class Catalog {
+  readonly db: CatalogDb;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  // --- folders ---------------------------------------------------------------------------------
+
+  addFolder(path: string, now = Date.now()): Folder {
+    this.db.prepare(`INSERT OR IGNORE INTO folders (path, added_at) VALUES (?, ?)`).run(path, now);
+    return this.folderByPath(path)!;
+  }
+
+  folderByPath(path: string): Folder | null {
+    const row = this.db.prepare(`SELECT * FROM folders WHERE path = ?`).get(path) as
+      { id: number; path: string; is_reference: number; added_at: number } | undefined;
+    return row
+      ? { id: row.id, path: row.path, isReference: row.is_reference === 1, addedAt: row.added_at }
+      : null;
+  }
+
+  listFolders(): Folder[] {
+    const rows = this.db.prepare(`SELECT * FROM folders ORDER BY path`).all() as {
+      id: number;
+      path: string;
+      is_reference: number;
+      added_at: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      path: r.path,
+      isReference: r.is_reference === 1,
+      addedAt: r.added_at,
+    }));
+  }
+
+  removeFolder(folderId: number): void {
+    this.db.prepare(`DELETE FROM folders WHERE id = ?`).run(folderId);
+  }
+
+  setReferenceFolder(folderId: number, isReference: boolean): void {
+    this.db
+      .prepare(`UPDATE folders SET is_reference = ? WHERE id = ?`)
+      .run(isReference ? 1 : 0, folderId);
+  }
+
+  // --- photos ----------------------------------------------------------------------------------
+
+  photoFilesInFolder(folderId: number): PhotoFileRow[] {
+    return (
+      this.db.prepare(`SELECT * FROM photos WHERE folder_id = ?`).all(folderId) as PhotoRowDb[]
+    ).map(toFileRow);
+  }
+
+  photoFilesUnder(pathPrefix: string): PhotoFileRow[] {
+    // A range scan on the unique path index; the separator keeps /a/b from matching /a/bc.
+    const prefix =
+      pathPrefix.endsWith('/') || pathPrefix.endsWith('\\')
+        ? pathPrefix
+        : pathPrefix + pathSeparator(pathPrefix);
+    return (
+      this.db
+        .prepare(`SELECT * FROM photos WHERE path >= ? AND path < ?`)
+        .all(prefix, prefix + '\uffff') as PhotoRowDb[]
+    ).map(toFileRow);
+  }
+
+  photoFileByPath(path: string): PhotoFileRow | null {
+    const row = this.db.prepare(`SELECT * FROM photos WHERE path = ?`).get(path) as
+      PhotoRowDb | undefined;
+    return row ? toFileRow(row) : null;
+  }
+
+  getPhoto(id: number): Photo | null {
+    const row = this.db.prepare(`SELECT * FROM photos WHERE id = ?`).get(id) as
+      PhotoRowDb | undefined;
+    return row ? toPhoto(row) : null;
+  }
+
+  photoOrientation(id: number): number | null {
+    const row = this.db.prepare(`SELECT orientation FROM photos WHERE id = ?`).get(id) as
+      { orientation: number | null } | undefined;
+    return row?.orientation ?? null;
+  }
+
+  /** A new file: a pending row and a job for it. Returns the new photo id. */
+  insertPendingPhoto(folderId: number, file: FileFacts, now = Date.now()): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO photos (folder_id, path, size, mtime_ms, dev, ino, status, first_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
+      )
+      .run(folderId, file.path, file.size, file.mtimeMs, file.dev, file.ino, now);
+    const id = Number(info.lastInsertRowid);
+    this.enqueueJob(id, now);
+    return id;
+  }
+
+  /** A file that cannot even be opened (a dangling link): listed as failed, never dropped. */
+  upsertUnreadableFile(folderId: number, path: string, reason: string, now = Date.now()): number {
+    this.db
+      .prepare(
+        `INSERT INTO photos (folder_id, path, size, mtime_ms, status, failure, first_seen_at)
+         VALUES (?, ?, 0, 0, 'failed', ?, ?)
+         ON CONFLICT(path) DO UPDATE SET status = 'failed', failure = excluded.failure`,
+      )
+      .run(folderId, path, reason, now);
+    return this.photoFileByPath(path)!.id;
+  }
+
+  /** The file at this row changed on disk: forget what was derived from the old bytes, queue it. */
+  markChanged(id: number, file: FileFacts, now = Date.now()): void {
+    this.db
+      .prepare(
+        `UPDATE photos SET size = ?, mtime_ms = ?, dev = ?, ino = ?, status = 'pending',
+           failure = NULL, content_hash = NULL WHERE id = ?`,
+      )
+      .run(file.size, file.mtimeMs, file.dev, file.ino, id);
+    this.enqueueJob(id, now);
+  }
+
+  /** The same file under a new path (a rename or move): the row, its id and its state go with it. */
+  movePhoto(id: number, folderId: number, file: FileFacts): void {
+    this.db
+      .prepare(
+        `UPDATE photos SET folder_id = ?, path = ?, size = ?, mtime_ms = ?, dev = ?, ino = ? WHERE id = ?`,
+      )
+      .run(folderId, file.path, file.size, file.mtimeMs, file.dev, file.ino, id);
+  }
+
+  deletePhotos(ids: Iterable<number>): void {
+    const del = this.db.prepare(`DELETE FROM photos WHERE id = ?`);
+    for (const id of ids) del.run(id);
+  }
+
+  markIndexed(id: number, contentHash: string, meta: PhotoMetadata, now = Date.now()): void {
+    this.db
+      .prepare(
+        `UPDATE photos SET content_hash = ?, format = ?, width = ?, height = ?, taken_at = ?, camera = ?,
+           orientation = ?, status = 'indexed', failure = NULL, indexed_at = ? WHERE id = ?`,
+      )
+      .run(
+        contentHash,
+        meta.format,
+        meta.width,
+        meta.height,
+        meta.takenAt,
+        meta.camera,
+        meta.orientation,
+        now,
+        id,
+      );
+  }
+
+  markFailed(
+    id: number,
+    reason: string,
+    contentHash: string | null = null,
+    now = Date.now(),
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE photos SET status = 'failed', failure = ?, content_hash = ?, indexed_at = ? WHERE id = ?`,
+      )
+      .run(reason, contentHash, now, id);
+  }
+
+  listPhotos(query: {
+    order: PhotoOrder;
+    descending?: boolean;
+    offset: number;
+    limit: number;
+    folderId?: number;
+  }): {
+    total: number;
+    photos: Photo[];
+  } {
+    const dir = query.descending ? 'DESC' : 'ASC';
+    const order = orderColumns[query.order].replaceAll('{dir}', dir);
+    const where =
+      query.folderId === undefined ? `status = 'indexed'` : `status = 'indexed' AND folder_id = ?`;
+    const params = query.folderId === undefined ? [] : [query.folderId];
+    const total = (
+      this.db.prepare(`SELECT count(*) AS n FROM photos WHERE ${where}`).get(...params) as {
+        n: number;
+      }
+    ).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM photos WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...params, query.limit, query.offset) as PhotoRowDb[];
+    return { total, photos: rows.map(toPhoto) };
+  }
+
+  countByStatus(): Record<PhotoStatus, number> {
+    const counts: Record<PhotoStatus, number> = { pending: 0, indexed: 0, failed: 0 };
+    for (const row of this.db
+      .prepare(`SELECT status, count(*) AS n FROM photos GROUP BY status`)
+      .all() as {
+      status: PhotoStatus;
+      n: number;
+    }[]) {
+      counts[row.status] = row.n;
+    }
+    return counts;
+  }
+
+  listFailures(folderIds?: number[]): FailedPhoto[] {
+    const rows = this.db
+      .prepare(`SELECT path, failure, folder_id FROM photos WHERE status = 'failed' ORDER BY path`)
+      .all() as { path: string; failure: string | null; folder_id: number }[];
+    return rows
+      .filter((row) => !folderIds || folderIds.includes(row.folder_id))
+      .map((row) => ({ path: row.path, reason: row.failure ?? 'unknown failure' }));
+  }
+
+  /** Paths of photos whose content hash is `hash`, for reuse of cached work. */
+  contentHashInUse(hash: string): boolean {
+    return (
+      this.db.prepare(`SELECT 1 FROM photos WHERE content_hash = ? LIMIT 1`).get(hash) !== undefined
+    );
+  }
+
+  // --- jobs ------------------------------------------------------------------------------------
+
+  enqueueJob(photoId: number, now = Date.now()): void {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (photo_id, queued_at) VALUES (?, ?)
+         ON CONFLICT(photo_id) DO UPDATE SET queued_at = excluded.queued_at, attempts = 0`,
+      )
+      .run(photoId, now);
+  }
+
+  /** The oldest queued jobs, skipping the ones already running. */
+  nextJobs(
+    limit: number,
+    running: ReadonlySet<number>,
+  ): { photoId: number; path: string; attempts: number; queuedAt: number }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT jobs.photo_id AS photoId, photos.path AS path, jobs.attempts AS attempts, jobs.queued_at AS queuedAt
+         FROM jobs JOIN photos ON photos.id = jobs.photo_id
+         ORDER BY jobs.queued_at, jobs.photo_id LIMIT ?`,
+      )
+      .all(limit + running.size) as {
+      photoId: number;
+      path: string;
+      attempts: number;
+      queuedAt: number;
+    }[];
+    return rows.filter((row) => !running.has(row.photoId)).slice(0, limit);
+  }
+
+  /** Counts an attempt before the work starts, so a crash mid-job is remembered. */
+  recordJobAttempt(photoId: number): number {
+    this.db.prepare(`UPDATE jobs SET attempts = attempts + 1 WHERE photo_id = ?`).run(photoId);
+    const row = this.db.prepare(`SELECT attempts FROM jobs WHERE photo_id = ?`).get(photoId) as
+      { attempts: number } | undefined;
+    return row?.attempts ?? 0;
+  }
+
+  job(photoId: number): { queuedAt: number; attempts: number } | null {
+    const row = this.db
+      .prepare(`SELECT queued_at, attempts FROM jobs WHERE photo_id = ?`)
+      .get(photoId) as { queued_at: number; attempts: number } | undefined;
+    return row ? { queuedAt: row.queued_at, attempts: row.attempts } : null;
+  }
+
+  finishJob(photoId: number, queuedAt: number): void {
+    // Only the job that was run: if the file changed meanwhile the job was re-queued with a
+    // newer time and must run again.
+    this.db.prepare(`DELETE FROM jobs WHERE photo_id = ? AND queued_at = ?`).run(photoId, queuedAt);
+  }
+
+  queuedJobCount(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM jobs`).get() as { n: number }).n;
+  }
+
+  // --- features --------------------------------------------------------------------------------
+
+  featureVersions(contentHash: string): Map<string, string> {
+    const rows = this.db
+      .prepare(`SELECT kind, version FROM features WHERE content_hash = ?`)
+      .all(contentHash) as {
+      kind: string;
+      version: string;
+    }[];
+    return new Map(rows.map((row) => [row.kind, row.version]));
+  }
+
+  putFeatures(contentHash: string, features: FeatureRecord[], now = Date.now()): void {
+    const put = this.db.prepare(
+      `INSERT INTO features (content_hash, kind, version, data, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(content_hash, kind) DO UPDATE SET version = excluded.version, data = excluded.data,
+         created_at = excluded.created_at`,
+    );
+    for (const feature of features) {
+      put.run(
+        contentHash,
+        feature.kind,
+        feature.version,
+        Buffer.from(feature.data.buffer, feature.data.byteOffset, feature.data.byteLength),
+        now,
+      );
+    }
+  }
+
+  feature(contentHash: string, kind: string): { version: string; data: Buffer } | null {
+    const row = this.db
+      .prepare(`SELECT version, data FROM features WHERE content_hash = ? AND kind = ?`)
+      .get(contentHash, kind) as { version: string; data: Buffer } | undefined;
+    return row ?? null;
+  }
+
+  /** Every indexed photo's feature of one kind, for building analysis indexes in bulk. */
+  *featuresOfKind(
+    kind: string,
+  ): IterableIterator<{ photoId: number; contentHash: string; data: Buffer }> {
+    const rows = this.db
+      .prepare(
+        `SELECT photos.id AS photoId, photos.content_hash AS contentHash, features.data AS data
+         FROM photos JOIN features ON features.content_hash = photos.content_hash AND features.kind = ?
+         WHERE photos.status = 'indexed' ORDER BY photos.id`,
+      )
+      .iterate(kind) as IterableIterator<{ photoId: number; contentHash: string; data: Buffer }>;
+    yield* rows;
+  }
+
+  /** Byte length of one stored feature of this kind (vectors are all the same length), or 0. */
+  featureLength(kind: string): number {
+    const row = this.db.prepare(`SELECT length(data) AS n FROM features WHERE kind = ? LIMIT 1`).get(kind) as
+      | { n: number }
+      | undefined;
+    return row?.n ?? 0;
+  }
+
+  // --- settings --------------------------------------------------------------------------------
+
+  setting(key: string): string | null {
+    const row = this.db.prepare(`SELECT value FROM settings WHERE key = ?`).get(key) as
+      { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      )
+      .run(key, value);
+  }
+}
+
+function pathSeparator(path: string): string {
+  return path.includes('\\') && !path.includes('/') ? '\\' : '/';
+}

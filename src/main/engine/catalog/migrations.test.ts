@@ -1,0 +1,48 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { latestVersion, migrate, migrations } from './migrations.ts';
+
+function tables(db: Database.Database): string[] {
+  return (
+    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as {
+      name: string;
+    }[]
+  ).map((row) => row.name);
+}
+
+describe('migrations', () => {
+  it('are numbered 1..n without gaps', () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+  });
+
+  it('migration 1 creates the catalog tables and records the version', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db, 1)).toBe(1);
+    expect(tables(db)).toEqual(['decisions', 'features', 'folders', 'jobs', 'photos', 'settings']);
+    db.pragma('foreign_keys = ON');
+    db.prepare(`INSERT INTO folders (path, added_at) VALUES ('/p', 1)`).run();
+    db.prepare(
+      `INSERT INTO photos (folder_id, path, size, mtime_ms, first_seen_at) VALUES (1, '/p/a.jpg', 1, 1, 1)`,
+    ).run();
+    db.prepare(`INSERT INTO jobs (photo_id, queued_at) VALUES (1, 1)`).run();
+    // Removing a folder cascades to its photos and their jobs.
+    db.prepare(`DELETE FROM folders WHERE id = 1`).run();
+    expect(db.prepare(`SELECT count(*) AS n FROM jobs`).get()).toEqual({ n: 0 });
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO photos (folder_id, path, size, mtime_ms, first_seen_at, status)
+                  VALUES (1, '/x', 1, 1, 1, 'bogus')`,
+        )
+        .run(),
+    ).toThrow();
+  });
+
+  it('is idempotent and refuses a catalog from a newer version', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    expect(migrate(db)).toBe(latestVersion);
+    db.pragma(`user_version = ${latestVersion + 1}`);
+    expect(() => migrate(db)).toThrow(/newer Shoebox/);
+  });
+});

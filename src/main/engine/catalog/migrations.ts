@@ -1,0 +1,110 @@
+// Numbered schema migrations. The catalog records its version in PRAGMA user_version; opening a
+// catalog applies every migration above it, each in its own transaction, in order. Never edit a
+// migration that has shipped: add the next number.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial catalog: folders, photos, features, jobs, decisions, settings',
+    up(db) {
+      db.exec(`
+        CREATE TABLE folders (
+          id           INTEGER PRIMARY KEY,
+          path         TEXT NOT NULL UNIQUE,
+          is_reference INTEGER NOT NULL DEFAULT 0 CHECK (is_reference IN (0, 1)),
+          added_at     INTEGER NOT NULL
+        );
+
+        -- One row per file path. Identity across moves is the content hash: features and
+        -- decisions hang off it, so a moved or duplicated file reuses them.
+        CREATE TABLE photos (
+          id            INTEGER PRIMARY KEY,
+          folder_id     INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+          path          TEXT NOT NULL UNIQUE,
+          size          INTEGER NOT NULL,
+          mtime_ms      INTEGER NOT NULL,
+          dev           INTEGER,
+          ino           INTEGER,
+          content_hash  TEXT,
+          format        TEXT,
+          width         INTEGER,
+          height        INTEGER,
+          taken_at      INTEGER,
+          camera        TEXT,
+          orientation   INTEGER,
+          status        TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'indexed', 'failed')),
+          failure       TEXT,
+          first_seen_at INTEGER NOT NULL,
+          indexed_at    INTEGER
+        );
+        CREATE INDEX photos_folder ON photos(folder_id);
+        CREATE INDEX photos_content_hash ON photos(content_hash);
+        CREATE INDEX photos_status ON photos(status);
+        CREATE INDEX photos_dev_ino ON photos(dev, ino);
+
+        -- Derived data per content, with the version of the algorithm that made it, so a new
+        -- algorithm version recomputes only its own feature.
+        CREATE TABLE features (
+          content_hash TEXT NOT NULL,
+          kind         TEXT NOT NULL,
+          version      TEXT NOT NULL,
+          data         BLOB NOT NULL,
+          created_at   INTEGER NOT NULL,
+          PRIMARY KEY (content_hash, kind)
+        ) WITHOUT ROWID;
+
+        -- The persistent job queue: a row means the photo needs indexing. Attempts survive a
+        -- crash, so a file that kills the decoder every time is eventually marked failed.
+        CREATE TABLE jobs (
+          photo_id  INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+          queued_at INTEGER NOT NULL,
+          attempts  INTEGER NOT NULL DEFAULT 0
+        );
+
+        -- The user's decisions, stored by content identity (a JSON array of sorted content
+        -- hashes) so they survive rescans, moves and rebuilds of everything else.
+        CREATE TABLE decisions (
+          id         INTEGER PRIMARY KEY,
+          kind       TEXT NOT NULL,
+          hashes     TEXT NOT NULL,
+          detail     TEXT,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX decisions_kind ON decisions(kind);
+
+        CREATE TABLE settings (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        );
+      `);
+    },
+  },
+];
+
+export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;
+
+/** Applies the migrations above the catalog's version. Refuses a catalog newer than this build. */
+export function migrate(db: Database, upTo: number = latestVersion): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latestVersion) {
+    throw new Error(
+      `This library was written by a newer Shoebox (catalog version ${current}); update Shoebox to open it.`,
+    );
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current || migration.version > upTo) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+  return db.pragma('user_version', { simple: true }) as number;
+}

@@ -1,0 +1,147 @@
+// A decode worker process. It reads each photo exactly once, hashes the bytes for identity, and,
+// when the indexer says the content is new, decodes it once with sharp and derives every feature
+// from that one decode. It runs in its own process so a decoder crash, a runaway allocation or a
+// hang costs one file, never the app. It never writes anywhere but the thumbnail cache.
+import { createHash } from 'node:crypto';
+import { access, mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import sharp from 'sharp';
+import { analysePhoto } from '../features/analyse.ts';
+import { PhotoFailure, failureFromDecoderError } from '../features/failures.ts';
+import { isRawExtension } from '../scan/candidates.ts';
+import type { DecodeTask, FromWorker, ToWorker } from './protocol.ts';
+import { thumbnailPath } from './thumbnails.ts';
+
+/** Larger files are not photos anyone expects Shoebox to open; reading them would stall a worker. */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+// One libvips thread per worker process: the pool runs one process per core, and a bounded,
+// uncached libvips keeps each process's memory flat however many photos pass through it.
+sharp.concurrency(1);
+sharp.cache(false);
+
+const send = (message: FromWorker): void => {
+  process.send?.(message);
+};
+
+const waitingForProceed = new Map<number, (analyse: boolean) => void>();
+
+process.on('message', (message: ToWorker) => {
+  if (message.type === 'proceed') {
+    waitingForProceed.get(message.taskId)?.(message.analyse);
+    waitingForProceed.delete(message.taskId);
+  } else if (message.type === 'task') {
+    void runTask(message.task);
+  }
+});
+// The parent going away means nobody will read our results: stop at once.
+process.on('disconnect', () => process.exit(0));
+
+async function runTask(task: DecodeTask): Promise<void> {
+  let contentHash: string | null = null;
+  // -1 until the file is open: a failure before that has no size to compare with the catalog's.
+  let size = -1;
+  let mtimeMs = -1;
+  try {
+    const { bytes, stats } = await readWhole(task.path);
+    size = stats.size;
+    mtimeMs = Math.floor(stats.mtimeMs);
+    contentHash = createHash('sha256').update(bytes).digest('hex');
+    if (bytes.length === 0) throw new PhotoFailure('file is empty');
+    if (isRawExtension(task.path)) {
+      throw new PhotoFailure(
+        `camera RAW files (${extname(task.path).slice(1).toUpperCase()}) cannot be read by the bundled decoder`,
+      );
+    }
+    const thumbFile = thumbnailPath(task.thumbnailDir, contentHash);
+    const cachedThumbnail = await access(thumbFile).then(
+      () => true,
+      () => false,
+    );
+    const analyse = await askToProceed(task.taskId, contentHash);
+    if (!analyse && cachedThumbnail) {
+      send({ type: 'done', taskId: task.taskId, contentHash, size, mtimeMs });
+      return;
+    }
+    const analysis = await analysePhoto(bytes);
+    if (!cachedThumbnail) await writeAtomically(thumbFile, analysis.thumbnail);
+    send({
+      type: 'done',
+      taskId: task.taskId,
+      contentHash,
+      size,
+      mtimeMs,
+      features: {
+        meta: {
+          format: analysis.format,
+          width: analysis.width,
+          height: analysis.height,
+          orientation: analysis.orientation,
+          takenAt: analysis.takenAt,
+          camera: analysis.camera,
+          exifFieldCount: analysis.exifFieldCount,
+          sharpness: analysis.sharpness,
+        },
+        palette: analysis.palette,
+        histogram: analysis.histogram,
+        phash: analysis.phash,
+        fingerprint: analysis.fingerprint,
+      },
+    });
+  } catch (error) {
+    const reason = error instanceof PhotoFailure ? error.reason : failureFromDecoderError(error, 'unknown').reason;
+    send({ type: 'failed', taskId: task.taskId, reason, contentHash, size, mtimeMs });
+  }
+}
+
+function askToProceed(taskId: number, contentHash: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    waitingForProceed.set(taskId, resolve);
+    send({ type: 'hashed', taskId, contentHash });
+  });
+}
+
+async function readWhole(path: string) {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new PhotoFailure(openFailureReason(error));
+  }
+  try {
+    // Size and time from the open handle: they describe exactly the bytes we read.
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw new PhotoFailure('is a folder, not a file');
+    if (stats.size > MAX_FILE_BYTES) {
+      throw new PhotoFailure(
+        `file is ${Math.round(stats.size / 1024 / 1024)} MB, too large to be a photo`,
+      );
+    }
+    const bytes = await handle.readFile();
+    return { bytes, stats };
+  } catch (error) {
+    if (error instanceof PhotoFailure) throw error;
+    throw new PhotoFailure(openFailureReason(error));
+  } finally {
+    await handle.close();
+  }
+}
+
+function openFailureReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM')
+    return 'Shoebox does not have permission to read this file';
+  if (code === 'ENOENT') return 'file disappeared before it could be read';
+  if (code === 'EISDIR') return 'is a folder, not a file';
+  if (code === 'EIO') return 'the disk reported a read error for this file';
+  return `file cannot be read (${code ?? 'unknown error'})`;
+}
+
+async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, data);
+  await rename(temporary, file);
+}
+
+send({ type: 'ready' });

@@ -1,0 +1,54 @@
+// How the features of one photo are stored: one catalog row per kind, each with the version of
+// the algorithm that produced it. Bulk vectors are stored as raw little-endian float32 bytes.
+import type { PaletteColour } from '../../../shared/domain.ts';
+import { FEATURE_VERSIONS } from '../features/versions.ts';
+import type { FeatureRecord } from '../catalog/catalog.ts';
+import type { ExtractedFeatures } from './protocol.ts';
+
+/** Metadata and thumbnail come from the same decode; their version moves with the decoder's. */
+export const STORED_FEATURE_VERSIONS: Record<string, string> = {
+  meta: FEATURE_VERSIONS.thumbnail,
+  palette: FEATURE_VERSIONS.palette,
+  histogram: FEATURE_VERSIONS.histogram,
+  phash: FEATURE_VERSIONS.phash,
+  fingerprint: FEATURE_VERSIONS.fingerprint,
+};
+
+const text = new TextEncoder();
+const untext = new TextDecoder();
+
+const floatBytes = (values: Float32Array): Uint8Array =>
+  new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+
+export function toFeatureRecords(features: ExtractedFeatures): FeatureRecord[] {
+  const v = STORED_FEATURE_VERSIONS;
+  return [
+    { kind: 'meta', version: v.meta!, data: text.encode(JSON.stringify(features.meta)) },
+    { kind: 'palette', version: v.palette!, data: text.encode(JSON.stringify(features.palette)) },
+    { kind: 'histogram', version: v.histogram!, data: floatBytes(features.histogram) },
+    { kind: 'phash', version: v.phash!, data: text.encode(features.phash) },
+    { kind: 'fingerprint', version: v.fingerprint!, data: floatBytes(features.fingerprint) },
+  ];
+}
+
+/** True when every stored feature of this content is at the current algorithm version. */
+export function featuresAreCurrent(stored: ReadonlyMap<string, string>): boolean {
+  return Object.entries(STORED_FEATURE_VERSIONS).every(
+    ([kind, version]) => stored.get(kind) === version,
+  );
+}
+
+export function decodeMeta(data: Uint8Array): ExtractedFeatures['meta'] {
+  return JSON.parse(untext.decode(data)) as ExtractedFeatures['meta'];
+}
+
+export function decodePalette(data: Uint8Array): PaletteColour[] {
+  return JSON.parse(untext.decode(data)) as PaletteColour[];
+}
+
+/** Copies into a fresh, aligned Float32Array (a SQLite blob's offset need not be aligned). */
+export function decodeFloats(data: Uint8Array): Float32Array {
+  const copy = new Uint8Array(data.byteLength);
+  copy.set(data);
+  return new Float32Array(copy.buffer);
+}

@@ -1,0 +1,197 @@
+// Runs the persistent job queue through the decode pool. Each job is keyed by the photo; what a
+// job computes is keyed by content, so a duplicate, a moved file or a restart reuses finished
+// work. The queue lives in the catalog: killing the process loses nothing but the jobs in flight,
+// which run again on the next start (and a file that keeps killing the decoder is marked failed).
+import { EventEmitter } from 'node:events';
+import type { IndexProgress } from '../../../shared/domain.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { DecodePool, WorkerCrashedError } from './pool.ts';
+import { decodeMeta, featuresAreCurrent, toFeatureRecords } from './feature-records.ts';
+import type { DecodeOutcome } from './protocol.ts';
+
+/** A file that took the decoder down this many times is given up on. */
+const MAX_ATTEMPTS = 3;
+const PROGRESS_INTERVAL_MS = 250;
+const RATE_WINDOW_MS = 10_000;
+
+export interface IndexerEvents {
+  progress: [IndexProgress];
+  /** A photo row reached a final state (indexed or failed). */
+  photoDone: [{ photoId: number; status: 'indexed' | 'failed' }];
+  idle: [];
+}
+
+export interface IndexerOptions {
+  workers: number;
+  thumbnailDir: string;
+  taskTimeoutMs?: number;
+}
+
+export class Indexer extends EventEmitter<IndexerEvents> {
+  private readonly pool: DecodePool;
+  private readonly running = new Set<number>();
+  private stopped = false;
+  private pumping = false;
+  private runDone = 0;
+  private runFailed = 0;
+  private queued = 0;
+  private readonly completions: number[] = [];
+  private lastProgressAt = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly options: IndexerOptions,
+  ) {
+    super();
+    this.pool = new DecodePool({ size: options.workers, taskTimeoutMs: options.taskTimeoutMs });
+  }
+
+  /** Starts working through the queue if it is not already. Call after enqueueing jobs. */
+  kick(): void {
+    if (this.stopped) return;
+    this.queued = this.catalog.queuedJobCount() - this.running.size;
+    this.pump();
+  }
+
+  /** Resolves when the queue is empty and nothing is running. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  progress(): IndexProgress {
+    const now = Date.now();
+    while (this.completions.length > 0 && now - this.completions[0]! > RATE_WINDOW_MS)
+      this.completions.shift();
+    const windowMs = this.completions.length > 1 ? now - this.completions[0]! : 0;
+    const rate = windowMs > 0 ? (this.completions.length - 1) / (windowMs / 1000) : 0;
+    const remaining = this.queued;
+    return {
+      done: this.runDone,
+      total: this.runDone + remaining,
+      failed: this.runFailed,
+      rate,
+      etaSeconds: rate > 0 ? remaining / rate : null,
+      running: !this.isIdle(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.pool.close();
+    this.resolveIdle();
+  }
+
+  private isIdle(): boolean {
+    return this.running.size === 0 && (this.stopped || this.queued === 0);
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.stopped && this.running.size < this.pool.size) {
+        const [job] = this.catalog.nextJobs(1, this.running);
+        if (!job) break;
+        this.running.add(job.photoId);
+        const attempts = this.catalog.recordJobAttempt(job.photoId);
+        if (attempts > MAX_ATTEMPTS) {
+          this.finish(job.photoId, job.queuedAt, () =>
+            this.catalog.markFailed(
+              job.photoId,
+              'the decoder stopped on this file several times; it may be damaged',
+            ),
+          );
+          continue;
+        }
+        void this.run(job.photoId, job.path, job.queuedAt);
+      }
+    } finally {
+      this.pumping = false;
+    }
+    if (this.isIdle()) this.resolveIdle();
+  }
+
+  private async run(photoId: number, path: string, queuedAt: number): Promise<void> {
+    let outcome: DecodeOutcome;
+    try {
+      outcome = await this.pool.decode(
+        path,
+        this.options.thumbnailDir,
+        (hash) => !featuresAreCurrent(this.catalog.featureVersions(hash)),
+      );
+    } catch (error) {
+      if (this.stopped) return;
+      if (error instanceof WorkerCrashedError && !error.message.startsWith('the decoder crashed')) {
+        // Not this file's fault (the pool was restarted): the job stays queued and runs again.
+        this.running.delete(photoId);
+        this.pump();
+        return;
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      this.finish(photoId, queuedAt, () => this.catalog.markFailed(photoId, reason));
+      return;
+    }
+    if (this.stopped) return;
+    this.finish(photoId, queuedAt, () => this.apply(photoId, outcome));
+  }
+
+  /** Writes one outcome. Returns false when the file changed meanwhile and the result is stale. */
+  private apply(photoId: number, outcome: DecodeOutcome): boolean {
+    const row = this.catalog.getPhoto(photoId);
+    if (!row) return false; // removed while it was being read
+    // The bytes we read are not the file the catalog knows: leave the job to run again. (A file
+    // that could not even be opened has no size to compare, and its failure stands.)
+    const opened = outcome.size >= 0;
+    if (opened && (row.size !== outcome.size || row.mtimeMs !== outcome.mtimeMs)) return false;
+    if (outcome.failure !== undefined) {
+      this.catalog.markFailed(photoId, outcome.failure, outcome.contentHash);
+      return true;
+    }
+    const hash = outcome.contentHash!;
+    if (outcome.features) this.catalog.putFeatures(hash, toFeatureRecords(outcome.features));
+    const stored = this.catalog.feature(hash, 'meta');
+    if (!stored) {
+      this.catalog.markFailed(photoId, 'its features could not be stored');
+      return true;
+    }
+    const meta = decodeMeta(stored.data);
+    this.catalog.markIndexed(photoId, hash, meta);
+    return true;
+  }
+
+  private finish(photoId: number, queuedAt: number, write: () => boolean | void): void {
+    let applied = true;
+    this.catalog.transaction(() => {
+      applied = write() !== false;
+      if (applied) this.catalog.finishJob(photoId, queuedAt);
+    });
+    this.running.delete(photoId);
+    if (applied) {
+      const status = this.catalog.getPhoto(photoId)?.status;
+      this.runDone += 1;
+      if (status === 'failed') this.runFailed += 1;
+      this.completions.push(Date.now());
+      if (status === 'indexed' || status === 'failed') this.emit('photoDone', { photoId, status });
+    }
+    this.queued = this.catalog.queuedJobCount() - this.running.size;
+    this.reportProgress(false);
+    this.pump();
+  }
+
+  private reportProgress(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastProgressAt < PROGRESS_INTERVAL_MS && !this.isIdle()) return;
+    this.lastProgressAt = now;
+    this.emit('progress', this.progress());
+  }
+
+  private resolveIdle(): void {
+    if (this.runDone > 0 || this.idleWaiters.length > 0) this.reportProgress(true);
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+    this.emit('idle');
+  }
+}

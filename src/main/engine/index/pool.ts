@@ -1,0 +1,198 @@
+// A pool of decode worker processes, one task at a time each. Separate processes (not threads)
+// because a native decoder crash or a runaway allocation must cost one file, not the app: a
+// worker that dies or overruns its time is replaced and its task reported as failed.
+import { fork, type ChildProcess } from 'node:child_process';
+import type { DecodeOutcome, DecodeTask, FromWorker, ToWorker } from './protocol.ts';
+import { resolveWorkerEntry } from './worker-entry.ts';
+
+export interface PoolOptions {
+  size: number;
+  /** A task running longer than this is stopped and its file marked failed. */
+  taskTimeoutMs?: number;
+  /** Restart a worker after this many tasks, so native heap fragmentation cannot pile up. */
+  recycleAfter?: number;
+  /** Heap limit of each worker's JavaScript side; image buffers live outside it. */
+  maxOldSpaceMb?: number;
+}
+
+export class WorkerCrashedError extends Error {}
+export class TaskTimeoutError extends Error {}
+
+interface Running {
+  task: DecodeTask;
+  needsAnalysis: (contentHash: string) => boolean;
+  resolve: (outcome: DecodeOutcome) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface Worker {
+  child: ChildProcess;
+  running: Running | null;
+  tasksDone: number;
+  ready: Promise<void>;
+}
+
+export class DecodePool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly waiters: ((worker: Worker) => void)[] = [];
+  private nextTaskId = 1;
+  private closed = false;
+  private readonly options: Required<PoolOptions>;
+
+  constructor(options: PoolOptions) {
+    this.options = {
+      size: options.size,
+      taskTimeoutMs: options.taskTimeoutMs ?? 120_000,
+      recycleAfter: options.recycleAfter ?? 1000,
+      maxOldSpaceMb: options.maxOldSpaceMb ?? 256,
+    };
+    for (let i = 0; i < this.options.size; i += 1) this.addWorker();
+  }
+
+  get size(): number {
+    return this.options.size;
+  }
+
+  /** Decodes one file. `needsAnalysis` is asked once the content hash is known. */
+  async decode(
+    path: string,
+    thumbnailDir: string,
+    needsAnalysis: (contentHash: string) => boolean,
+  ): Promise<DecodeOutcome> {
+    const worker = await this.acquire();
+    await worker.ready;
+    const task: DecodeTask = { taskId: this.nextTaskId++, path, thumbnailDir };
+    return new Promise<DecodeOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.retire(
+          worker,
+          new TaskTimeoutError(
+            `took longer than ${Math.round(this.options.taskTimeoutMs / 1000)} seconds to read`,
+          ),
+        );
+      }, this.options.taskTimeoutMs);
+      worker.running = { task, needsAnalysis, resolve, reject, timer };
+      this.sendTo(worker, { type: 'task', task });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const exits = this.workers.map(
+      (worker) =>
+        new Promise<void>((resolve) =>
+          worker.child.exitCode !== null ? resolve() : worker.child.once('exit', () => resolve()),
+        ),
+    );
+    for (const worker of this.workers) {
+      worker.running?.reject(new WorkerCrashedError('the indexer was stopped'));
+      worker.child.kill('SIGTERM');
+    }
+    await Promise.all(exits);
+  }
+
+  private acquire(): Promise<Worker> {
+    if (this.closed) return Promise.reject(new WorkerCrashedError('the indexer was stopped'));
+    const worker = this.idle.pop();
+    if (worker) return Promise.resolve(worker);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(worker: Worker): void {
+    if (this.closed || !this.workers.includes(worker)) return;
+    if (worker.tasksDone >= this.options.recycleAfter) {
+      this.retire(worker, null);
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(worker);
+    else this.idle.push(worker);
+  }
+
+  private addWorker(): void {
+    const entry = resolveWorkerEntry(import.meta.url, 'decode-worker');
+    const child = fork(entry.file, [], {
+      execArgv: [...entry.execArgv, `--max-old-space-size=${this.options.maxOldSpaceMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    let markReady: () => void = () => {};
+    const worker: Worker = {
+      child,
+      running: null,
+      tasksDone: 0,
+      ready: new Promise((resolve) => (markReady = resolve)),
+    };
+    child.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') markReady();
+      else this.onMessage(worker, message);
+    });
+    child.on('exit', (code, signal) => {
+      if (!this.workers.includes(worker)) return;
+      const why = signal
+        ? `the decoder crashed on this file (${signal})`
+        : `the decoder stopped unexpectedly (exit code ${code})`;
+      this.retire(worker, new WorkerCrashedError(why));
+    });
+    child.on('error', () => {
+      // 'exit' follows and does the bookkeeping.
+    });
+    this.workers.push(worker);
+    this.release(worker);
+  }
+
+  private onMessage(worker: Worker, message: Exclude<FromWorker, { type: 'ready' }>): void {
+    const running = worker.running;
+    if (!running || running.task.taskId !== message.taskId) return;
+    if (message.type === 'hashed') {
+      this.sendTo(worker, {
+        type: 'proceed',
+        taskId: message.taskId,
+        analyse: running.needsAnalysis(message.contentHash),
+      });
+      return;
+    }
+    clearTimeout(running.timer);
+    worker.running = null;
+    worker.tasksDone += 1;
+    if (message.type === 'done') {
+      running.resolve({
+        contentHash: message.contentHash,
+        size: message.size,
+        mtimeMs: message.mtimeMs,
+        features: message.features,
+      });
+    } else {
+      running.resolve({
+        contentHash: message.contentHash,
+        size: message.size,
+        mtimeMs: message.mtimeMs,
+        failure: message.reason,
+      });
+    }
+    this.release(worker);
+  }
+
+  /** Takes a worker out of service (crashed, timed out or worn) and starts a fresh one. */
+  private retire(worker: Worker, error: Error | null): void {
+    const index = this.workers.indexOf(worker);
+    if (index < 0) return;
+    this.workers.splice(index, 1);
+    const idleIndex = this.idle.indexOf(worker);
+    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
+    if (worker.running) {
+      clearTimeout(worker.running.timer);
+      worker.running.reject(error ?? new WorkerCrashedError('the decoder was restarted'));
+      worker.running = null;
+    }
+    if (worker.child.exitCode === null && worker.child.signalCode === null)
+      worker.child.kill('SIGKILL');
+    if (!this.closed) this.addWorker();
+  }
+
+  private sendTo(worker: Worker, message: ToWorker): void {
+    worker.child.send(message);
+  }
+}

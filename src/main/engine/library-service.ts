@@ -1,0 +1,76 @@
+// The engine's face towards the transports (Electron IPC, the WebSocket of `shoebox serve`, the CLI).
+// The Library class implements it; transports depend on this interface only.
+import type {
+  FailedPhoto,
+  Folder,
+  IndexProgress,
+  PaletteColour,
+  Photo,
+} from '../../shared/domain.ts';
+
+export type PhotoSort = 'takenAt' | 'name' | 'size';
+
+export interface PhotoPage {
+  total: number;
+  photos: Photo[];
+}
+
+export interface PhotoDetails extends Photo {
+  palette: PaletteColour[];
+  orientation: number | null;
+}
+
+export interface LibraryStatus {
+  folders: string[];
+  photos: number;
+  failed: number;
+  pending: number;
+  model: { id: string; dim: number };
+  /** Why the watcher is not live, when it has fallen back to periodic rescans. */
+  watchFallback: string | null;
+}
+
+export interface PhotosChanged {
+  added: number[];
+  updated: number[];
+  removed: number[];
+}
+
+export interface Notice {
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+export interface LibraryEvents {
+  progress: [IndexProgress];
+  photosChanged: [PhotosChanged];
+  notice: [Notice];
+}
+
+export interface LibraryService {
+  readonly dir: string;
+  listFolders(): Folder[];
+  /** Adds a folder (validated: exists, is a folder, readable) and starts indexing it in the background. */
+  addFolder(path: string): Promise<Folder>;
+  /** Forgets a folder and its photos' catalog rows; never touches the files. */
+  removeFolder(folderId: number): void;
+  setReferenceFolder(folderId: number, isReference: boolean): void;
+  status(): LibraryStatus;
+  progress(): IndexProgress;
+  listPhotos(query: {
+    sort: PhotoSort;
+    descending?: boolean;
+    offset: number;
+    limit: number;
+    folderId?: number;
+  }): PhotoPage;
+  getPhoto(photoId: number): PhotoDetails | null;
+  listFailures(): FailedPhoto[];
+  /** Absolute path of a photo's cached thumbnail, for the thumbnail protocol; null if none yet. */
+  thumbnailPath(photoId: number): string | null;
+  /** Absolute path of the photo file itself, for the full-image protocol; null for unknown ids. */
+  photoPath(photoId: number): string | null;
+  on<E extends keyof LibraryEvents>(event: E, listener: (...args: LibraryEvents[E]) => void): this;
+  off<E extends keyof LibraryEvents>(event: E, listener: (...args: LibraryEvents[E]) => void): this;
+  close(): Promise<void>;
+}

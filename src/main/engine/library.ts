@@ -1,0 +1,371 @@
+// The Library: one catalog, its folders, the scanner, the watcher and the indexer, behind the
+// LibraryService face that the desktop app, `shoebox serve` and the CLI all use.
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { access, constants, mkdir, realpath, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { FailedPhoto, Folder, IndexProgress } from '../../shared/domain.ts';
+import { Catalog, type PhotoFileRow } from './catalog/catalog.ts';
+import { decodePalette } from './index/feature-records.ts';
+import { Indexer } from './index/indexer.ts';
+import { thumbnailPath } from './index/thumbnails.ts';
+import type {
+  LibraryEvents,
+  LibraryService,
+  LibraryStatus,
+  PhotoDetails,
+  PhotoPage,
+  PhotoSort,
+  PhotosChanged,
+} from './library-service.ts';
+import { isInside, libraryLayout, type LibraryLayout } from './paths.ts';
+import { reconcile, type SeenFile } from './scan/reconcile.ts';
+import { scanFolders, type ScanReport } from './scan/scan.ts';
+import { examinePath, walkFolder } from './scan/walk.ts';
+import { FolderWatcher, type FolderWatcherOptions, type WatchBatch } from './watch/watcher.ts';
+
+export { defaultLibraryDir } from './paths.ts';
+
+export interface OpenLibraryOptions {
+  /** Watch the folders for changes (the app and `serve`); the CLI's one-shot commands do not. */
+  watch?: boolean;
+  /** Decode worker processes; default: one per core, at most four. */
+  workers?: number;
+  /** Rescan period once watching has fallen back to polling. */
+  rescanIntervalMs?: number;
+  taskTimeoutMs?: number;
+  watcher?: FolderWatcherOptions;
+}
+
+export interface SyncReport extends ScanReport {
+  indexed: number;
+  failedNow: number;
+  seconds: number;
+}
+
+export class FolderError extends Error {}
+
+export class Library extends EventEmitter<LibraryEvents> implements LibraryService {
+  readonly dir: string;
+  private readonly layout: LibraryLayout;
+  private readonly catalog: Catalog;
+  private readonly indexer: Indexer;
+  private watcher: FolderWatcher | null = null;
+  private watchFallback: string | null = null;
+  private rescanTimer: NodeJS.Timeout | null = null;
+  private excludeRealPaths: string[] = [];
+  /** Scans and watcher batches change the catalog one at a time, in order. */
+  private serial: Promise<unknown> = Promise.resolve();
+  private changes: PhotosChanged = { added: [], updated: [], removed: [] };
+  private changesTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(
+    layout: LibraryLayout,
+    private readonly options: OpenLibraryOptions,
+  ) {
+    super();
+    this.dir = layout.dir;
+    this.layout = layout;
+    this.catalog = new Catalog(layout.catalog);
+    const workers = options.workers ?? Math.max(1, Math.min(4, availableParallelism()));
+    this.indexer = new Indexer(this.catalog, {
+      workers,
+      thumbnailDir: layout.thumbnails,
+      taskTimeoutMs: options.taskTimeoutMs,
+    });
+    this.indexer.on('progress', (progress) => this.emit('progress', progress));
+    this.indexer.on('photoDone', ({ photoId, status }) => {
+      if (status === 'indexed') this.noteChanges({ added: [photoId] });
+    });
+  }
+
+  static async open(dir: string, options: OpenLibraryOptions = {}): Promise<Library> {
+    const layout = libraryLayout(resolve(dir));
+    await mkdir(layout.thumbnails, { recursive: true });
+    const library = new Library(layout, options);
+    library.excludeRealPaths = [await realpath(layout.dir)];
+    if (options.watch) await library.startWatching();
+    // Jobs left by an interrupted run resume now.
+    library.indexer.kick();
+    return library;
+  }
+
+  // --- folders ---------------------------------------------------------------------------------
+
+  listFolders(): Folder[] {
+    return this.catalog.listFolders();
+  }
+
+  /** Adds a folder and starts bringing it into the catalog in the background. */
+  async addFolder(path: string): Promise<Folder> {
+    const folder = await this.registerFolder(path);
+    void this.enqueue(() => this.scan([folder])).catch((error) =>
+      this.notice('error', String(error)),
+    );
+    return folder;
+  }
+
+  /**
+   * Validates and records a folder. A folder inside one already in the library is already
+   * covered; a folder that contains library folders absorbs them (their photos keep their ids).
+   */
+  async registerFolder(path: string): Promise<Folder> {
+    const absolute = resolve(path);
+    const facts = await stat(absolute).catch(() => null);
+    if (!facts) throw new FolderError(`${absolute} does not exist.`);
+    if (!facts.isDirectory()) throw new FolderError(`${absolute} is not a folder.`);
+    await access(absolute, constants.R_OK | constants.X_OK).catch(() => {
+      throw new FolderError(`Shoebox does not have permission to read ${absolute}.`);
+    });
+    const real = await realpath(absolute);
+    if (
+      this.excludeRealPaths.some((excluded) => isInside(excluded, real) || isInside(real, excluded))
+    ) {
+      throw new FolderError(
+        `${absolute} holds Shoebox's own library files and cannot be added as a photo folder.`,
+      );
+    }
+    const existing = this.catalog.listFolders();
+    const covering = existing.find((folder) => isInside(absolute, folder.path));
+    if (covering) return covering;
+    const folder = this.catalog.transaction(() => {
+      const added = this.catalog.addFolder(absolute);
+      for (const inner of existing.filter((f) => isInside(f.path, absolute))) {
+        for (const row of this.catalog.photoFilesInFolder(inner.id))
+          this.catalog.movePhoto(row.id, added.id, row);
+        this.catalog.removeFolder(inner.id);
+      }
+      return added;
+    });
+    await this.rewatch();
+    return folder;
+  }
+
+  removeFolder(folderId: number): void {
+    const removed = this.catalog.photoFilesInFolder(folderId).map((row) => row.id);
+    this.catalog.removeFolder(folderId);
+    this.noteChanges({ removed });
+    void this.rewatch();
+  }
+
+  setReferenceFolder(folderId: number, isReference: boolean): void {
+    this.catalog.setReferenceFolder(folderId, isReference);
+  }
+
+  // --- keeping the catalog current -------------------------------------------------------------
+
+  /** Scans every folder (or the given ones) and waits until every resulting job is done. */
+  async sync(folders?: Folder[]): Promise<SyncReport> {
+    const started = Date.now();
+    let indexed = 0;
+    let failedNow = 0;
+    const count = ({ status }: { status: 'indexed' | 'failed' }): void => {
+      if (status === 'indexed') indexed += 1;
+      else failedNow += 1;
+    };
+    this.indexer.on('photoDone', count);
+    try {
+      const report = await this.enqueue(() => this.scan(folders ?? this.catalog.listFolders()));
+      await this.indexer.whenIdle();
+      return { ...report, indexed, failedNow, seconds: (Date.now() - started) / 1000 };
+    } finally {
+      this.indexer.off('photoDone', count);
+    }
+  }
+
+  whenIdle(): Promise<void> {
+    return this.serial.then(() => this.indexer.whenIdle());
+  }
+
+  private async scan(folders: readonly Folder[]): Promise<ScanReport> {
+    const report = await scanFolders(this.catalog, folders, {
+      excludeRealPaths: this.excludeRealPaths,
+    });
+    for (const error of report.folderErrors)
+      this.notice('warning', `${error.path}: ${error.reason}.`);
+    this.noteChanges({ updated: [...report.changed, ...report.moved], removed: report.removed });
+    this.indexer.kick();
+    return report;
+  }
+
+  private async startWatching(): Promise<void> {
+    this.watcher = new FolderWatcher({
+      ...this.options.watcher,
+      excludeRealPaths: this.excludeRealPaths,
+    });
+    this.watcher.on('batch', (batch) => {
+      void this.enqueue(() => this.applyBatch(batch)).catch((error) =>
+        this.notice('error', String(error)),
+      );
+    });
+    this.watcher.on('fallback', (reason) => this.fallBackToRescans(reason));
+    await this.rewatch();
+  }
+
+  private async rewatch(): Promise<void> {
+    if (!this.watcher || this.watchFallback || this.closed) return;
+    await this.watcher.watchFolders(this.catalog.listFolders().map((folder) => folder.path));
+  }
+
+  private fallBackToRescans(reason: string): void {
+    if (this.watchFallback) return;
+    this.watchFallback = reason;
+    this.notice('warning', reason);
+    const every = this.options.rescanIntervalMs ?? 60_000;
+    this.rescanTimer = setInterval(() => {
+      void this.enqueue(() => this.scan(this.catalog.listFolders())).catch((error) =>
+        this.notice('error', String(error)),
+      );
+    }, every);
+  }
+
+  /** Checks each touched path against the disk and reconciles them together, so renames pair up. */
+  private async applyBatch(batch: WatchBatch): Promise<void> {
+    const folders = this.catalog.listFolders();
+    const folderOf = (path: string): Folder | undefined =>
+      folders.find((folder) => isInside(path, folder.path));
+    const seen = new Map<string, SeenFile>();
+    const vanished = new Map<number, PhotoFileRow>();
+    const unreadable: { folderId: number; path: string; reason: string }[] = [];
+
+    const walkInto = async (dir: string, folder: Folder): Promise<void> => {
+      for await (const entry of walkFolder(dir, { excludeRealPaths: this.excludeRealPaths })) {
+        if (entry.kind === 'file')
+          seen.set(entry.file.path, { folderId: folder.id, file: entry.file });
+        else if (entry.kind === 'unreadable')
+          unreadable.push({ folderId: folder.id, path: entry.path, reason: entry.reason });
+      }
+    };
+
+    for (const path of batch.paths) {
+      const folder = folderOf(path);
+      if (!folder) continue;
+      const entry = await examinePath(path);
+      if (entry === 'folder') await walkInto(path, folder);
+      else if (entry?.kind === 'file') seen.set(path, { folderId: folder.id, file: entry.file });
+      else if (entry?.kind === 'unreadable')
+        unreadable.push({ folderId: folder.id, path, reason: entry.reason });
+      else {
+        const row = this.catalog.photoFileByPath(path);
+        if (row) vanished.set(row.id, row);
+      }
+    }
+    for (const dir of batch.addedFolders) {
+      const folder = folderOf(dir);
+      if (folder) await walkInto(dir, folder);
+    }
+    for (const dir of batch.removedFolders) {
+      if (existsSync(dir)) continue;
+      for (const row of this.catalog.photoFilesUnder(dir))
+        if (!seen.has(row.path)) vanished.set(row.id, row);
+    }
+    // A path can be both reported gone and found again within one batch (an atomic save).
+    for (const [id, row] of vanished) if (seen.has(row.path)) vanished.delete(id);
+
+    const result = reconcile(this.catalog, {
+      seen: [...seen.values()],
+      vanished: [...vanished.values()],
+      unreadable,
+    });
+    this.noteChanges({ updated: [...result.changed, ...result.moved], removed: result.removed });
+    this.indexer.kick();
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.serial.then(work, work);
+    this.serial = next.catch(() => undefined);
+    return next;
+  }
+
+  // --- reading ---------------------------------------------------------------------------------
+
+  status(): LibraryStatus {
+    const counts = this.catalog.countByStatus();
+    return {
+      folders: this.catalog.listFolders().map((folder) => folder.path),
+      photos: counts.indexed,
+      failed: counts.failed,
+      pending: counts.pending,
+      model: { id: 'fingerprint', dim: this.catalog.featureLength('fingerprint') / 4 },
+      watchFallback: this.watchFallback,
+    };
+  }
+
+  progress(): IndexProgress {
+    return this.indexer.progress();
+  }
+
+  listPhotos(query: {
+    sort: PhotoSort;
+    descending?: boolean;
+    offset: number;
+    limit: number;
+    folderId?: number;
+  }): PhotoPage {
+    return this.catalog.listPhotos({ ...query, order: query.sort });
+  }
+
+  getPhoto(photoId: number): PhotoDetails | null {
+    const photo = this.catalog.getPhoto(photoId);
+    if (!photo) return null;
+    const palette = photo.contentHash ? this.catalog.feature(photo.contentHash, 'palette') : null;
+    return {
+      ...photo,
+      palette: palette ? decodePalette(palette.data) : [],
+      orientation: this.catalog.photoOrientation(photoId),
+    };
+  }
+
+  listFailures(folderIds?: number[]): FailedPhoto[] {
+    return this.catalog.listFailures(folderIds);
+  }
+
+  thumbnailPath(photoId: number): string | null {
+    const hash = this.catalog.getPhoto(photoId)?.contentHash;
+    if (!hash) return null;
+    const file = thumbnailPath(this.layout.thumbnails, hash);
+    return existsSync(file) ? file : null;
+  }
+
+  photoPath(photoId: number): string | null {
+    return this.catalog.getPhoto(photoId)?.path ?? null;
+  }
+
+  // --- events and shutdown ---------------------------------------------------------------------
+
+  private notice(level: 'info' | 'warning' | 'error', message: string): void {
+    this.emit('notice', { level, message });
+  }
+
+  private noteChanges(change: Partial<PhotosChanged>): void {
+    this.changes.added.push(...(change.added ?? []));
+    this.changes.updated.push(...(change.updated ?? []));
+    this.changes.removed.push(...(change.removed ?? []));
+    if (this.changesTimer || this.closed) return;
+    // Coalesced: a burst of thousands reaches the UI as a few events.
+    this.changesTimer = setTimeout(() => {
+      this.changesTimer = null;
+      const changes = this.changes;
+      this.changes = { added: [], updated: [], removed: [] };
+      if (changes.added.length + changes.updated.length + changes.removed.length > 0)
+        this.emit('photosChanged', changes);
+    }, 250);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    if (this.changesTimer) clearTimeout(this.changesTimer);
+    await this.watcher?.stop();
+    await this.serial;
+    await this.indexer.close();
+    this.catalog.close();
+  }
+}
+
+export function openLibrary(dir: string, options?: OpenLibraryOptions): Promise<Library> {
+  return Library.open(dir, options);
+}

@@ -1,0 +1,47 @@
+// Where a library keeps its files. The default is the desktop app's own data folder, computed
+// here without Electron so the CLI and the app open the same library.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const APP_NAME = 'Shoebox';
+
+export function defaultLibraryDir(): string {
+  if (process.env.SHOEBOX_LIBRARY) return process.env.SHOEBOX_LIBRARY;
+  const home = homedir();
+  switch (process.platform) {
+    case 'darwin':
+      return join(home, 'Library', 'Application Support', APP_NAME);
+    case 'win32':
+      return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), APP_NAME);
+    default:
+      return join(process.env.XDG_CONFIG_HOME ?? join(home, '.config'), APP_NAME);
+  }
+}
+
+export interface LibraryLayout {
+  dir: string;
+  catalog: string;
+  thumbnails: string;
+  models: string;
+  trash: string;
+}
+
+export function libraryLayout(dir: string): LibraryLayout {
+  return {
+    dir,
+    catalog: join(dir, 'catalog.sqlite'),
+    thumbnails: join(dir, 'thumbnails'),
+    models: join(dir, 'models'),
+    trash: join(dir, 'trash'),
+  };
+}
+
+/** True when `child` is `parent` or inside it. */
+export function isInside(child: string, parent: string): boolean {
+  if (child === parent) return true;
+  const withSep =
+    parent.endsWith('/') || parent.endsWith('\\')
+      ? parent
+      : parent + (parent.includes('\\') && !parent.includes('/') ? '\\' : '/');
+  return child.startsWith(withSep);
+}
