@@ -31,7 +31,9 @@ const notYet = (summary: string, usage: string, issue: string): Command => ({
     host: { type: 'string' },
   },
   async run() {
-    throw new WorkError(`\`shoebox ${usage.split(' ')[0]}\` is not yet available in this build (${issue}).`);
+    throw new WorkError(
+      `\`shoebox ${usage.split(' ')[0]}\` is not yet available in this build (${issue}).`,
+    );
   },
 });
 
@@ -40,7 +42,8 @@ export const commands: Record<string, Command> = {
     summary: 'add folders to the library and bring the catalog fully up to date',
     usage: 'index <folder>...',
     async run({ args, output, openLibrary }) {
-      if (args.length === 0) throw new UsageError('index needs at least one folder: shoebox index <folder>...');
+      if (args.length === 0)
+        throw new UsageError('index needs at least one folder: shoebox index <folder>...');
       const library = await openLibrary();
       try {
         const folders = [];
@@ -73,7 +76,9 @@ export const commands: Record<string, Command> = {
                 ` (${report.unchanged} unchanged, ${report.removed.length} removed${report.moved.length ? `, ${report.moved.length} moved` : ''}).`,
             ];
             if (failed.length > 0) {
-              lines.push(`${failed.length} file${failed.length === 1 ? '' : 's'} could not be indexed:`);
+              lines.push(
+                `${failed.length} file${failed.length === 1 ? '' : 's'} could not be indexed:`,
+              );
               for (const failure of failed) lines.push(`  ${failure.path}: ${failure.reason}`);
             }
             return lines.join('\n');
@@ -92,13 +97,22 @@ export const commands: Record<string, Command> = {
       const library = await openLibrary();
       try {
         const status = library.status();
-        output.result({ folders: status.folders, photos: status.photos, failed: status.failed, model: status.model }, () =>
-          [
-            `Library: ${library.dir}`,
-            status.folders.length > 0 ? `Folders:\n${status.folders.map((f) => `  ${f}`).join('\n')}` : 'Folders: none yet (add one with `shoebox index <folder>`)',
-            `Photos: ${status.photos} indexed, ${status.failed} failed${status.pending > 0 ? `, ${status.pending} waiting` : ''}`,
-            `Model: ${status.model.id} (${status.model.dim} dimensions)`,
-          ].join('\n'),
+        output.result(
+          {
+            folders: status.folders,
+            photos: status.photos,
+            failed: status.failed,
+            model: status.model,
+          },
+          () =>
+            [
+              `Library: ${library.dir}`,
+              status.folders.length > 0
+                ? `Folders:\n${status.folders.map((f) => `  ${f}`).join('\n')}`
+                : 'Folders: none yet (add one with `shoebox index <folder>`)',
+              `Photos: ${status.photos} indexed, ${status.failed} failed${status.pending > 0 ? `, ${status.pending} waiting` : ''}`,
+              `Model: ${status.model.id} (${status.model.dim} dimensions)`,
+            ].join('\n'),
         );
       } finally {
         await library.close();
@@ -106,13 +120,37 @@ export const commands: Record<string, Command> = {
     },
   },
 
-  duplicates: notYet('near-duplicate groups at a cosine threshold', 'duplicates [--threshold T]', 'the analysis engine, issue 3'),
-  similar: notYet('the photos most like an image', 'similar <image> [--k K] [--by content|colour]', 'the analysis engine, issue 3'),
-  clusters: notYet('clusters of the library and their medoids', 'clusters [--k auto|N]', 'the analysis engine, issue 3'),
-  colours: notYet('photos whose palettes best match the colours given', 'colours <#rrggbb>[,<#rrggbb>...] [--k K]', 'the analysis engine, issue 3'),
+  duplicates: notYet(
+    'near-duplicate groups at a cosine threshold',
+    'duplicates [--threshold T]',
+    'the analysis engine, issue 3',
+  ),
+  similar: notYet(
+    'the photos most like an image',
+    'similar <image> [--k K] [--by content|colour]',
+    'the analysis engine, issue 3',
+  ),
+  clusters: notYet(
+    'clusters of the library and their medoids',
+    'clusters [--k auto|N]',
+    'the analysis engine, issue 3',
+  ),
+  colours: notYet(
+    'photos whose palettes best match the colours given',
+    'colours <#rrggbb>[,<#rrggbb>...] [--k K]',
+    'the analysis engine, issue 3',
+  ),
   map: notYet('the 2-D layout the Map screen shows', 'map', 'the analysis engine, issue 3'),
   search: notYet('CLIP text search', 'search "<text>" [--k K]', 'CLIP embeddings, issue 5'),
-  models: notYet('model management', 'models [list|fetch <id>|import <dir>]', 'CLIP embeddings, issue 5'),
+  models: notYet(
+    'model management',
+    'models [list|fetch <id>|import <dir>]',
+    'CLIP embeddings, issue 5',
+  ),
   trash: notYet("the app's trash", 'trash [list|restore <path>|empty]', 'the trash, issue 6'),
-  serve: notYet('serves the full UI to a browser', 'serve [--port P] [--host H]', 'the desktop app, issue 4'),
+  serve: notYet(
+    'serves the full UI to a browser',
+    'serve [--port P] [--host H]',
+    'the desktop app, issue 4',
+  ),
 };

@@ -38,7 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   const json = rest.includes('--json');
   const output = createOutput(json);
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"; run \`shoebox --help\` for the list.`);
+    if (!command)
+      throw new UsageError(`unknown command "${name}"; run \`shoebox --help\` for the list.`);
     let parsed;
     try {
       parsed = parseArgs({
@@ -48,7 +49,9 @@ export async function main(argv: string[]): Promise<number> {
         strict: true,
       });
     } catch (error) {
-      throw new UsageError(`${(error as Error).message.split('\n')[0]} (usage: shoebox ${command.usage})`);
+      throw new UsageError(
+        `${(error as Error).message.split('\n')[0]} (usage: shoebox ${command.usage})`,
+      );
     }
     if (parsed.values.help) {
       process.stdout.write(`Usage: shoebox ${command.usage}\n${command.summary}\n`);

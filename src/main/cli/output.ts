@@ -12,7 +12,11 @@ export interface Output {
   endProgress(): void;
 }
 
-export function createOutput(json: boolean, stdout = process.stdout, stderr = process.stderr): Output {
+export function createOutput(
+  json: boolean,
+  stdout = process.stdout,
+  stderr = process.stderr,
+): Output {
   let liveLine = false;
   let lastPlainReport = 0;
   return {
@@ -47,7 +51,10 @@ export function createOutput(json: boolean, stdout = process.stdout, stderr = pr
 
 export function formatProgress(progress: IndexProgress): string {
   const rate = progress.rate > 0 ? `, ${progress.rate.toFixed(1)} photos/s` : '';
-  const eta = progress.etaSeconds !== null && progress.running ? `, about ${formatDuration(progress.etaSeconds)} left` : '';
+  const eta =
+    progress.etaSeconds !== null && progress.running
+      ? `, about ${formatDuration(progress.etaSeconds)} left`
+      : '';
   const failed = progress.failed > 0 ? `, ${progress.failed} failed` : '';
   return `Indexing ${progress.done}/${progress.total}${rate}${eta}${failed}`;
 }

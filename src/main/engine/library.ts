@@ -57,6 +57,13 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   private excludeRealPaths: string[] = [];
   /** Scans and watcher batches change the catalog one at a time, in order. */
   private serial: Promise<unknown> = Promise.resolve();
+  /**
+   * Removals the watcher saw but no add has matched yet. A rename reaches us as an immediate
+   * unlink and an add that waits for the file to be stable; holding the removal briefly lets the
+   * two pair up, so the photo keeps its identity.
+   */
+  private readonly pendingRemovals = new Map<number, { row: PhotoFileRow; since: number }>();
+  private pendingRemovalTimer: NodeJS.Timeout | null = null;
   private changes: PhotosChanged = { added: [], updated: [], removed: [] };
   private changesTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -261,16 +268,37 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       for (const row of this.catalog.photoFilesUnder(dir))
         if (!seen.has(row.path)) vanished.set(row.id, row);
     }
+    for (const [id, pending] of this.pendingRemovals) vanished.set(id, pending.row);
     // A path can be both reported gone and found again within one batch (an atomic save).
     for (const [id, row] of vanished) if (seen.has(row.path)) vanished.delete(id);
 
-    const result = reconcile(this.catalog, {
-      seen: [...seen.values()],
-      vanished: [...vanished.values()],
-      unreadable,
-    });
+    const now = Date.now();
+    const grace = this.removalGraceMs();
+    const sinceOf = (id: number): number => this.pendingRemovals.get(id)?.since ?? now;
+    const result = reconcile(
+      this.catalog,
+      { seen: [...seen.values()], vanished: [...vanished.values()], unreadable },
+      { now, deferRemoval: (row) => now - sinceOf(row.id) < grace },
+    );
+    const stillPending = result.deferred.map((row) => ({ row, since: sinceOf(row.id) }));
+    this.pendingRemovals.clear();
+    for (const pending of stillPending) this.pendingRemovals.set(pending.row.id, pending);
+    if (this.pendingRemovals.size > 0 && !this.pendingRemovalTimer) {
+      this.pendingRemovalTimer = setTimeout(() => {
+        this.pendingRemovalTimer = null;
+        const settle = { paths: [], addedFolders: [], removedFolders: [] };
+        void this.enqueue(() => this.applyBatch(settle)).catch((error) =>
+          this.notice('error', String(error)),
+        );
+      }, grace + 50);
+    }
     this.noteChanges({ updated: [...result.changed, ...result.moved], removed: result.removed });
     this.indexer.kick();
+  }
+
+  private removalGraceMs(): number {
+    const watcher = this.options.watcher ?? {};
+    return (watcher.stabilityMs ?? 700) + (watcher.quietMs ?? 300) + 1500;
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -359,6 +387,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     this.closed = true;
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     if (this.changesTimer) clearTimeout(this.changesTimer);
+    if (this.pendingRemovalTimer) clearTimeout(this.pendingRemovalTimer);
     await this.watcher?.stop();
     await this.serial;
     await this.indexer.close();

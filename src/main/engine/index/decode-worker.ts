@@ -89,7 +89,10 @@ async function runTask(task: DecodeTask): Promise<void> {
       },
     });
   } catch (error) {
-    const reason = error instanceof PhotoFailure ? error.reason : failureFromDecoderError(error, 'unknown').reason;
+    const reason =
+      error instanceof PhotoFailure
+        ? error.reason
+        : failureFromDecoderError(error, 'unknown').reason;
     send({ type: 'failed', taskId: task.taskId, reason, contentHash, size, mtimeMs });
   }
 }

@@ -20,7 +20,15 @@ export interface ReconcileResult {
   changed: number[];
   moved: number[];
   removed: number[];
+  /** Vanished rows kept for now because `deferRemoval` asked (they may yet be found moved). */
+  deferred: PhotoFileRow[];
   unchanged: number;
+}
+
+export interface ReconcileOptions {
+  /** Rows for which this returns true are not deleted yet when no move claims them. */
+  deferRemoval?: (row: PhotoFileRow) => boolean;
+  now?: number;
 }
 
 const identityKey = (f: { dev: number; ino: number; size: number; mtimeMs: number }): string =>
@@ -29,9 +37,16 @@ const identityKey = (f: { dev: number; ino: number; size: number; mtimeMs: numbe
 export function reconcile(
   catalog: Catalog,
   input: ReconcileInput,
-  now = Date.now(),
+  { deferRemoval, now = Date.now() }: ReconcileOptions = {},
 ): ReconcileResult {
-  const result: ReconcileResult = { added: [], changed: [], moved: [], removed: [], unchanged: 0 };
+  const result: ReconcileResult = {
+    added: [],
+    changed: [],
+    moved: [],
+    removed: [],
+    deferred: [],
+    unchanged: 0,
+  };
   // A rename or a move within one volume keeps the inode, size and mtime: that is the file's
   // identity before any byte is read. Moves across volumes are new files whose content hash then
   // finds their cached features and decisions.
@@ -72,9 +87,12 @@ export function reconcile(
     for (const { folderId, path, reason } of input.unreadable ?? []) {
       catalog.upsertUnreadableFile(folderId, path, reason, now);
     }
-    const gone = input.vanished.filter((row) => !claimed.has(row.id)).map((row) => row.id);
-    catalog.deletePhotos(gone);
-    result.removed.push(...gone);
+    for (const row of input.vanished) {
+      if (claimed.has(row.id)) continue;
+      if (deferRemoval?.(row)) result.deferred.push(row);
+      else result.removed.push(row.id);
+    }
+    catalog.deletePhotos(result.removed);
   });
   return result;
 }

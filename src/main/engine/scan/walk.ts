@@ -1,7 +1,7 @@
 // Walks a library folder recursively and yields every photo candidate with its file facts.
 // Follows symbolic links (people link albums in), but remembers every real folder it has entered
 // so a link back to an ancestor cannot loop. Never writes anything.
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileFacts } from '../catalog/catalog.ts';
 import { isIgnoredName, isPhotoExtension, mightBeImageByContent } from './candidates.ts';
@@ -63,12 +63,18 @@ export async function* walkFolder(
 }
 
 async function examine(path: string, isLink: boolean): Promise<WalkEntry | 'folder' | null> {
+  if (isLink) {
+    // Only a link that exists can dangle; a path that is simply gone is not a photo any more.
+    const link = await lstat(path).catch(() => null);
+    if (!link) return null;
+    isLink = link.isSymbolicLink();
+  }
   let facts;
   try {
     facts = await stat(path);
   } catch (error) {
     // A dangling or unreadable link: worth a line in the failures list only if it claims to be a photo.
-    if (!isPhotoExtension(path)) return null;
+    if (!isLink || !isPhotoExtension(path)) return null;
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT'

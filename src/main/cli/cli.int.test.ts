@@ -1,0 +1,159 @@
+// The `shoebox` command as other tools use it: exit codes, one JSON document on stdout, and an
+// indexing run that resumes after being killed without redoing finished photos.
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeDetailedImage } from '../../../test/fixtures/images.ts';
+import { makeTempDir, waitFor } from '../../../test/helpers/temp.ts';
+
+const BIN = new URL('../../../bin/shoebox.js', import.meta.url).pathname;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function shoebox(args: string[], onStart?: (kill: () => void) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    onStart?.(() => child.kill('SIGKILL'));
+  });
+}
+
+let work: { path: string; remove(): Promise<void> };
+let photos: string;
+let library: string;
+
+beforeEach(async () => {
+  work = await makeTempDir();
+  photos = join(work.path, 'Photos');
+  library = join(work.path, 'library');
+  await mkdir(photos);
+});
+afterEach(() => work.remove());
+
+describe('shoebox CLI', () => {
+  it('index and status print the documented JSON, with failures as sentences', async () => {
+    await writeFile(
+      join(photos, 'a.jpg'),
+      await makeDetailedImage({ width: 200, height: 150, seed: 1 }),
+    );
+    await writeFile(
+      join(photos, 'b.png'),
+      await makeDetailedImage({ width: 120, height: 90, seed: 2 }),
+    );
+    await writeFile(join(photos, 'broken.jpg'), 'this is not a photo');
+
+    const index = await shoebox(['index', photos, '--library', library, '--json']);
+    expect(index.code).toBe(0);
+    const result = JSON.parse(index.stdout);
+    expect(Object.keys(result).sort()).toEqual([
+      'failed',
+      'indexed',
+      'removed',
+      'seconds',
+      'unchanged',
+    ]);
+    expect(result).toMatchObject({ indexed: 2, unchanged: 0, removed: 0 });
+    expect(result.failed).toEqual([{ path: join(photos, 'broken.jpg'), reason: 'not an image' }]);
+    expect(typeof result.seconds).toBe('number');
+
+    const status = await shoebox(['status', '--library', library, '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual({
+      folders: [photos],
+      photos: 2,
+      failed: 1,
+      model: { id: 'fingerprint', dim: expect.any(Number) },
+    });
+    expect(JSON.parse(status.stdout).model.dim).toBeGreaterThan(0);
+
+    const human = await shoebox(['status', '--library', library]);
+    expect(human.stdout).toContain('Photos: 2 indexed, 1 failed');
+  });
+
+  it('exits 2 on bad usage and 1 on failed work, with one line on stderr', async () => {
+    const unknown = await shoebox(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    const noFolder = await shoebox(['index', '--library', library]);
+    expect(noFolder.code).toBe(2);
+    const badOption = await shoebox(['status', '--library', library, '--frob']);
+    expect(badOption.code).toBe(2);
+    const missing = await shoebox([
+      'index',
+      join(work.path, 'nope'),
+      '--library',
+      library,
+      '--json',
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/does not exist/);
+    const later = await shoebox(['duplicates', '--library', library, '--json']);
+    expect(later.code).toBe(1);
+    expect(later.stderr).toMatch(/not yet available/);
+  });
+
+  it('resumes a killed indexing run without redoing finished photos', async () => {
+    const total = 36;
+    for (let i = 0; i < total; i++) {
+      await writeFile(
+        join(photos, `p${String(i).padStart(2, '0')}.jpg`),
+        await makeDetailedImage({ width: 1600, height: 1200, seed: 100 + i }),
+      );
+    }
+    const indexedCount = (): number => {
+      try {
+        const db = new Database(join(library, 'catalog.sqlite'), {
+          readonly: true,
+          fileMustExist: true,
+        });
+        try {
+          return (
+            db.prepare(`SELECT count(*) AS n FROM photos WHERE status = 'indexed'`).get() as {
+              n: number;
+            }
+          ).n;
+        } finally {
+          db.close();
+        }
+      } catch {
+        return 0; // not created yet
+      }
+    };
+    let killed = false;
+    const first = await shoebox(['index', photos, '--library', library, '--json'], (kill) => {
+      void waitFor(() => indexedCount() >= 6, 'some photos indexed', 60_000).then(() => {
+        killed = true;
+        kill();
+      });
+    });
+    expect(killed).toBe(true);
+    expect(first.signal).toBe('SIGKILL');
+    const before = indexedCount();
+    expect(before).toBeGreaterThanOrEqual(6);
+    expect(before).toBeLessThan(total);
+
+    const db = new Database(join(library, 'catalog.sqlite'));
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+
+    const second = await shoebox(['index', photos, '--library', library, '--json']);
+    expect(second.code).toBe(0);
+    const result = JSON.parse(second.stdout);
+    expect(result.indexed).toBe(total - before);
+    expect(result.failed).toEqual([]);
+    expect(indexedCount()).toBe(total);
+  });
+});
