@@ -53,18 +53,20 @@ async function runTask(task: DecodeTask): Promise<void> {
         `camera RAW files (${extname(task.path).slice(1).toUpperCase()}) cannot be read by the bundled decoder`,
       );
     }
-    const thumbFile = thumbnailPath(task.thumbnailDir, contentHash);
-    const cachedThumbnail = await access(thumbFile).then(
-      () => true,
-      () => false,
-    );
-    const analyse = await askToProceed(task.taskId, contentHash);
+    const thumbFile = task.thumbnailDir ? thumbnailPath(task.thumbnailDir, contentHash) : null;
+    const cachedThumbnail =
+      thumbFile !== null &&
+      (await access(thumbFile).then(
+        () => true,
+        () => false,
+      ));
+    const analyse = thumbFile === null || (await askToProceed(task.taskId, contentHash));
     if (!analyse && cachedThumbnail) {
       send({ type: 'done', taskId: task.taskId, contentHash, size, mtimeMs });
       return;
     }
     const analysis = await analysePhoto(bytes);
-    if (!cachedThumbnail) await writeAtomically(thumbFile, analysis.thumbnail);
+    if (thumbFile && !cachedThumbnail) await writeAtomically(thumbFile, analysis.thumbnail);
     send({
       type: 'done',
       taskId: task.taskId,

@@ -50,7 +50,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   /** Starts working through the queue if it is not already. Call after enqueueing jobs. */
   kick(): void {
     if (this.stopped) return;
-    this.queued = this.catalog.queuedJobCount() - this.running.size;
+    this.queued = this.catalog.queuedJobCount();
     this.pump();
   }
 
@@ -175,7 +175,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       this.completions.push(Date.now());
       if (status === 'indexed' || status === 'failed') this.emit('photoDone', { photoId, status });
     }
-    this.queued = this.catalog.queuedJobCount() - this.running.size;
+    this.queued = this.catalog.queuedJobCount();
     this.reportProgress(false);
     this.pump();
   }

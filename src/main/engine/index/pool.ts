@@ -56,9 +56,14 @@ export class DecodePool {
   }
 
   /** Decodes one file. `needsAnalysis` is asked once the content hash is known. */
+  /** Analyses a file that is not in the library: every feature, nothing written anywhere. */
+  probe(path: string): Promise<DecodeOutcome> {
+    return this.decode(path, null, () => true);
+  }
+
   async decode(
     path: string,
-    thumbnailDir: string,
+    thumbnailDir: string | null,
     needsAnalysis: (contentHash: string) => boolean,
   ): Promise<DecodeOutcome> {
     const worker = await this.acquire();

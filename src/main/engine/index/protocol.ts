@@ -5,7 +5,8 @@ import type { ImageFormat, PaletteColour } from '../../../shared/domain.ts';
 export interface DecodeTask {
   taskId: number;
   path: string;
-  thumbnailDir: string;
+  /** Where thumbnails go; null for a probe (a file outside the library: analysed, never cached). */
+  thumbnailDir: string | null;
 }
 
 export interface ExtractedFeatures {

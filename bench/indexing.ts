@@ -1,0 +1,265 @@
+// Indexing benchmark (issue 2): Shoebox's whole pipeline against bare sharp thumbnailing of the
+// same camera-sized JPEGs, side by side in one run, plus the memory of a growing library.
+// Run: npx tsx bench/indexing.ts [--photos 200] [--runs 3] [--memory-photos 10000] [--no-memory]
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { Library } from '../src/main/engine/library.ts';
+import { makeDetailedPixels } from '../test/fixtures/images.ts';
+import { machine, median } from './machine.ts';
+
+const DATA_ROOT = join(tmpdir(), 'shoebox-bench');
+const BASE_FRAMES = 8;
+
+/**
+ * Camera-like JPEGs, cached between runs: a few detailed base frames, each photo a shifted and
+ * tinted copy of one of them, so every file has different bytes and real detail.
+ */
+async function cameraJpegs(
+  count: number,
+  width: number,
+  height: number,
+  quality = 90,
+): Promise<string> {
+  const dir = join(DATA_ROOT, `camera-${width}x${height}-q${quality}-v1`);
+  await mkdir(dir, { recursive: true });
+  const have = new Set(await readdir(dir));
+  const missing = Array.from(
+    { length: count },
+    (_, i) => `IMG_${String(i + 1).padStart(5, '0')}.jpg`,
+  ).filter((name) => !have.has(name));
+  if (missing.length === 0) return dir;
+  process.stderr.write(
+    `making ${missing.length} ${width}x${height} JPEGs in ${dir} (cached for later runs)\n`,
+  );
+  const bases = Array.from({ length: Math.min(BASE_FRAMES, count) }, (_, i) =>
+    makeDetailedPixels({ width, height, seed: 1000 + i }),
+  );
+  for (const name of missing) {
+    const index = Number(name.slice(4, 9)) - 1;
+    const base = bases[index % bases.length]!;
+    const shift = ((index * 7919) % (width * 3)) * 3;
+    const pixels = Buffer.allocUnsafe(base.length);
+    base.copy(pixels, 0, shift);
+    base.copy(pixels, base.length - shift, 0, shift);
+    const tint = (index % 13) - 6;
+    for (let p = 0; p < pixels.length; p += 3)
+      pixels[p] = Math.max(0, Math.min(255, pixels[p]! + tint));
+    await writeFile(
+      join(dir, name),
+      await sharp(pixels, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality })
+        .toBuffer(),
+    );
+  }
+  return dir;
+}
+
+async function listJpegs(dir: string, count: number): Promise<string[]> {
+  return (await readdir(dir))
+    .filter((n) => n.endsWith('.jpg'))
+    .sort()
+    .slice(0, count)
+    .map((n) => join(dir, n));
+}
+
+/** The floor: read each file and make a 384 px WebP thumbnail with sharp, one task per core. */
+async function bareSharp(files: string[]): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      await sharp(await readFile(file))
+        .rotate()
+        .resize(384, 384, { fit: 'inside' })
+        .webp({ quality: 80 })
+        .toBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: availableParallelism() }, lane));
+  return files.length / ((performance.now() - started) / 1000);
+}
+
+/**
+ * The whole pipeline on a fresh library: open, scan, hash, decode once, every feature, catalog
+ * writes. Returns the end-to-end rate (including starting the worker processes) and the steady
+ * rate between the first and the last photo finished.
+ */
+async function shoebox(
+  folder: string,
+  count: number,
+  workers: number,
+): Promise<{ endToEnd: number; steady: number }> {
+  const libraryDir = join(DATA_ROOT, `library-${process.pid}`);
+  await rm(libraryDir, { recursive: true, force: true });
+  const started = performance.now();
+  const library = await Library.open(libraryDir, { workers });
+  let firstDone = 0;
+  library.on('progress', (p) => {
+    if (p.done > 0 && firstDone === 0) firstDone = performance.now();
+  });
+  try {
+    const report = await library.sync([await library.registerFolder(folder)]);
+    if (report.indexed !== count) throw new Error(`indexed ${report.indexed} of ${count}`);
+    const finished = performance.now();
+    return {
+      endToEnd: count / ((finished - started) / 1000),
+      steady: (count - 1) / ((finished - firstDone) / 1000),
+    };
+  } finally {
+    await library.close();
+    await rm(libraryDir, { recursive: true, force: true });
+  }
+}
+
+/** Resident memory of this process and its worker processes, in MB (Linux /proc via ps). */
+function treeRssMb(): { main: number; workers: number } {
+  const main = process.memoryUsage().rss / 1024 / 1024;
+  let workers = 0;
+  try {
+    const out = execFileSync('ps', ['-o', 'rss=', '--ppid', String(process.pid)], {
+      encoding: 'utf8',
+    });
+    workers = out
+      .split('\n')
+      .filter(Boolean)
+      .reduce((sum, kb) => sum + Number(kb) / 1024, 0);
+  } catch {
+    // no children right now
+  }
+  return { main: Math.round(main), workers: Math.round(workers) };
+}
+
+async function memoryAsTheLibraryGrows(total: number, workers: number) {
+  const folder = await cameraJpegs(total, 1024, 768, 85);
+  const libraryDir = join(DATA_ROOT, `library-memory-${process.pid}`);
+  await rm(libraryDir, { recursive: true, force: true });
+  const library = await Library.open(libraryDir, { workers });
+  const marks = [1000, Math.floor(total / 2), total].filter((m) => m <= total);
+  const samples: { photos: number; mainRssMb: number; workersRssMb: number; heapUsedMb: number }[] =
+    [];
+  let done = 0;
+  library.on('progress', (p) => (done = p.done));
+  const sampler = setInterval(() => {
+    if (marks.length > 0 && done >= marks[0]!) {
+      marks.shift();
+      const rss = treeRssMb();
+      samples.push({
+        photos: done,
+        mainRssMb: rss.main,
+        workersRssMb: rss.workers,
+        heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+      });
+    }
+  }, 200);
+  const started = performance.now();
+  await library.sync([await library.registerFolder(folder)]);
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  if (marks.length > 0) {
+    const rss = treeRssMb();
+    samples.push({
+      photos: total,
+      mainRssMb: rss.main,
+      workersRssMb: rss.workers,
+      heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+    });
+  }
+  await library.close();
+  await rm(libraryDir, { recursive: true, force: true });
+  return {
+    data: `${total} JPEGs 1024x768 q85`,
+    photosPerSecond: Math.round((total / seconds) * 10) / 10,
+    samples,
+  };
+}
+
+export interface IndexingBenchOptions {
+  photos?: number;
+  runs?: number;
+  memoryPhotos?: number;
+  memory?: boolean;
+  workers?: number;
+}
+
+export async function runIndexingBench(options: IndexingBenchOptions = {}) {
+  const count = options.photos ?? 200;
+  const runs = options.runs ?? 3;
+  const workers = options.workers ?? availableParallelism();
+  const folder = await cameraJpegs(count, 4000, 3000);
+  const files = await listJpegs(folder, count);
+  const totalBytes = (
+    await Promise.all(files.map((f) => readFile(f).then((b) => b.length)))
+  ).reduce((a, b) => a + b, 0);
+  await bareSharp(files.slice(0, 4)); // warm the file cache and sharp
+  const bare: number[] = [];
+  const full: number[] = [];
+  const steady: number[] = [];
+  // Alternating runs, so a noisy neighbour slows both sides alike.
+  for (let run = 0; run < runs; run++) {
+    bare.push(await bareSharp(files));
+    const shoeboxRun = await shoebox(folder, count, workers);
+    full.push(shoeboxRun.endToEnd);
+    steady.push(shoeboxRun.steady);
+    process.stderr.write(
+      `run ${run + 1}/${runs}: bare sharp ${bare.at(-1)!.toFixed(1)}/s, ` +
+        `shoebox ${full.at(-1)!.toFixed(1)}/s (steady ${steady.at(-1)!.toFixed(1)}/s)\n`,
+    );
+  }
+  const ratio = median(full) / median(bare);
+  return {
+    benchmark: 'indexing',
+    machine: machine(),
+    data: {
+      photos: count,
+      size: '4000x3000',
+      quality: 90,
+      averageMegabytes: Math.round((totalBytes / count / 1024 / 1024) * 100) / 100,
+    },
+    workers,
+    runs,
+    bareSharpPhotosPerSecond: { median: round(median(bare)), all: bare.map((v) => round(v)) },
+    shoeboxPhotosPerSecond: { median: round(median(full)), all: full.map((v) => round(v)) },
+    shoeboxSteadyPhotosPerSecond: {
+      median: round(median(steady)),
+      all: steady.map((v) => round(v)),
+    },
+    ratio: round(ratio, 3),
+    steadyRatio: round(median(steady) / median(bare), 3),
+    target: { ratio: 0.8, met: ratio >= 0.8 },
+    memory:
+      options.memory === false
+        ? null
+        : await memoryAsTheLibraryGrows(options.memoryPhotos ?? 10_000, workers),
+  };
+}
+
+const round = (value: number, digits = 1): number =>
+  Math.round(value * 10 ** digits) / 10 ** digits;
+
+if (
+  import.meta.url === `file://${process.argv[1]}` ||
+  process.argv[1]?.endsWith('bench/indexing.ts')
+) {
+  const { values } = parseArgs({
+    options: {
+      photos: { type: 'string' },
+      runs: { type: 'string' },
+      'memory-photos': { type: 'string' },
+      'no-memory': { type: 'boolean' },
+    },
+  });
+  const result = await runIndexingBench({
+    photos: values.photos ? Number(values.photos) : undefined,
+    runs: values.runs ? Number(values.runs) : undefined,
+    memoryPhotos: values['memory-photos'] ? Number(values['memory-photos']) : undefined,
+    memory: !values['no-memory'],
+  });
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  if (!existsSync(DATA_ROOT)) process.exitCode = 1;
+}
