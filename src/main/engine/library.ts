@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { FailedPhoto, Folder, IndexProgress } from '../../shared/domain.ts';
 import { Catalog, type PhotoFileRow } from './catalog/catalog.ts';
+import { FINGERPRINT_DIM } from './features/analyse.ts';
 import { decodePalette } from './index/feature-records.ts';
 import { Indexer } from './index/indexer.ts';
 import { thumbnailPath } from './index/thumbnails.ts';
@@ -316,7 +317,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       photos: counts.indexed,
       failed: counts.failed,
       pending: counts.pending,
-      model: { id: 'fingerprint', dim: this.catalog.featureLength('fingerprint') / 4 },
+      model: { id: 'fingerprint', dim: FINGERPRINT_DIM },
       watchFallback: this.watchFallback,
     };
   }

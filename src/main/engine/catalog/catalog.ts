@@ -438,14 +438,6 @@ export class Catalog {
     yield* rows;
   }
 
-  /** Byte length of one stored feature of this kind (vectors are all the same length), or 0. */
-  featureLength(kind: string): number {
-    const row = this.db
-      .prepare(`SELECT length(data) AS n FROM features WHERE kind = ? LIMIT 1`)
-      .get(kind) as { n: number } | undefined;
-    return row?.n ?? 0;
-  }
-
   // --- settings --------------------------------------------------------------------------------
 
   setting(key: string): string | null {

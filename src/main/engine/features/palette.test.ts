@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { deltaE76, hexToLab } from '../../../shared/colour.ts';
+import { makeDetailedImage } from '../../../../test/fixtures/images.ts';
+import { analysePhoto } from './analyse.ts';
+import { HISTOGRAM_BINS, colourHistogram, histogramBin } from './histogram.ts';
+import { extractPalette } from './palette.ts';
+import { sampleLab, type WorkingImage } from './pixels.ts';
+
+/** An RGBA image made of vertical bands: [hex, fraction of the width, alpha]. */
+function bands(
+  width: number,
+  height: number,
+  spec: Array<[string, number, number?]>,
+): WorkingImage {
+  const data = new Uint8Array(width * height * 4);
+  const edges: number[] = [];
+  let sum = 0;
+  for (const [, fraction] of spec) edges.push(Math.round((sum += fraction) * width));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const band = spec[edges.findIndex((edge) => x < edge)]!;
+      const rgb = Buffer.from(band[0].slice(1), 'hex');
+      const i = (y * width + x) * 4;
+      data.set([rgb[0]!, rgb[1]!, rgb[2]!, band[2] ?? 255], i);
+    }
+  }
+  return { data, width, height, channels: 4 };
+}
+
+describe('extractPalette', () => {
+  it('finds 70 % red and 30 % blue with the right Lab values', () => {
+    const palette = extractPalette(
+      sampleLab(
+        bands(200, 100, [
+          ['#ff0000', 0.7],
+          ['#0000ff', 0.3],
+        ]),
+        64,
+      ),
+    );
+    expect(palette).toHaveLength(2);
+    expect(palette[0]!.hex).toBe('#ff0000');
+    expect(palette[0]!.share).toBeCloseTo(0.7, 1);
+    expect(palette[0]!.lab.l).toBeCloseTo(53.24, 1);
+    expect(palette[0]!.lab.a).toBeCloseTo(80.09, 1);
+    expect(palette[0]!.lab.b).toBeCloseTo(67.2, 1);
+    expect(palette[1]!.hex).toBe('#0000ff');
+    expect(palette[1]!.share).toBeCloseTo(0.3, 1);
+    expect(palette[0]!.share + palette[1]!.share).toBeCloseTo(1, 10);
+  });
+
+  it('gives at most five colours, sorted by share, shares summing to 1', () => {
+    const spec: Array<[string, number]> = [
+      ['#102030', 0.3],
+      ['#f0e0d0', 0.2],
+      ['#20a040', 0.15],
+      ['#c03090', 0.12],
+      ['#e0c020', 0.1],
+      ['#4060ff', 0.08],
+      ['#808080', 0.05],
+    ];
+    const palette = extractPalette(sampleLab(bands(400, 50, spec), 64));
+    expect(palette.length).toBeLessThanOrEqual(5);
+    expect(palette.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < palette.length; i++) {
+      expect(palette[i - 1]!.share).toBeGreaterThanOrEqual(palette[i]!.share);
+    }
+    expect(palette.reduce((sum, colour) => sum + colour.share, 0)).toBeCloseTo(1, 10);
+    // The biggest band comes out as itself.
+    expect(deltaE76(palette[0]!.lab, hexToLab('#102030'))).toBeLessThan(3);
+  });
+
+  it('ignores transparent pixels (alpha < 128), however colourful', () => {
+    const image = bands(200, 100, [
+      ['#00ff00', 0.4, 0],
+      ['#ff00ff', 0.2, 100],
+      ['#3366cc', 0.4, 255],
+    ]);
+    const palette = extractPalette(sampleLab(image, 64));
+    expect(palette).toHaveLength(1);
+    expect(palette[0]!.hex).toBe('#3366cc');
+    expect(palette[0]!.share).toBe(1);
+  });
+
+  it('gives a fully transparent image an empty palette and an all-zero histogram', () => {
+    const samples = sampleLab(bands(32, 32, [['#ff0000', 1, 0]]), 64);
+    expect(extractPalette(samples)).toEqual([]);
+    expect(colourHistogram(samples).every((v) => v === 0)).toBe(true);
+  });
+
+  it('is deterministic on a detailed photo', async () => {
+    const photo = await makeDetailedImage({ width: 320, height: 240, seed: 11 });
+    const first = await analysePhoto(photo);
+    const second = await analysePhoto(photo);
+    expect(first.palette.length).toBe(5);
+    expect(second.palette).toEqual(first.palette);
+    expect(Array.from(second.histogram)).toEqual(Array.from(first.histogram));
+  });
+
+  it('survives JPEG: a 70/30 red/blue JPEG keeps its two colours and shares', async () => {
+    const image = bands(300, 200, [
+      ['#ff0000', 0.7],
+      ['#0000ff', 0.3],
+    ]);
+    const jpeg = await sharp(image.data, { raw: { width: 300, height: 200, channels: 4 } })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const { palette } = await analysePhoto(jpeg);
+    expect(deltaE76(palette[0]!.lab, hexToLab('#ff0000'))).toBeLessThan(5);
+    expect(palette[0]!.share).toBeGreaterThan(0.62);
+    expect(palette[0]!.share).toBeLessThan(0.75);
+    const blue = palette.find((colour) => deltaE76(colour.lab, hexToLab('#0000ff')) < 8);
+    expect(blue?.share).toBeGreaterThan(0.25);
+  });
+});
+
+describe('colourHistogram', () => {
+  it('is L1-normalised with the documented 4x8x8 Lab bins', () => {
+    expect(HISTOGRAM_BINS).toBe(256);
+    const samples = sampleLab(
+      bands(100, 10, [
+        ['#ff0000', 0.25],
+        ['#ffffff', 0.75],
+      ]),
+      64,
+    );
+    const histogram = colourHistogram(samples);
+    expect(histogram).toHaveLength(256);
+    expect(histogram.reduce((sum, v) => sum + v, 0)).toBeCloseTo(1, 5);
+    const red = hexToLab('#ff0000');
+    const white = hexToLab('#ffffff');
+    expect(histogram[histogramBin(red.l, red.a, red.b)]).toBeCloseTo(0.25, 1);
+    expect(histogram[histogramBin(white.l, white.a, white.b)]).toBeCloseTo(0.75, 1);
+    // L 53 is the third L bin (50..75), a 80 the last a bin (clamped), b 67 bin 6 of 0..7.
+    expect(histogramBin(red.l, red.a, red.b)).toBe((2 * 8 + 7) * 8 + 6);
+  });
+});

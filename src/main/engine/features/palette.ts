@@ -1,0 +1,170 @@
+// Dominant colours by k-means in CIELAB over a point-sampled copy of at most 64x64 pixels. The
+// result is deterministic (seeded k-means++), so re-indexing the same photo gives the same
+// palette and the catalog's palette search stays stable.
+import { labToHex } from '../../../shared/colour.ts';
+import type { PaletteColour } from '../../../shared/domain.ts';
+import type { LabSamples } from './pixels.ts';
+
+export const PALETTE_SIZE = 5;
+const MAX_ITERATIONS = 12;
+/** Seeds closer than this (CIE76) to an existing centre are not worth a cluster of their own. */
+const MIN_SEED_DISTANCE = 3;
+/** Final clusters closer than this are one colour to a viewer and are merged. */
+const MERGE_DISTANCE = 4;
+
+/** Mulberry32: a tiny, fast, seedable PRNG; quality is ample for choosing k-means seeds. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Cluster {
+  l: number;
+  a: number;
+  b: number;
+  weight: number;
+}
+
+export function extractPalette(samples: LabSamples, size = PALETTE_SIZE): PaletteColour[] {
+  const { lab, count } = samples;
+  if (count === 0) return [];
+  const random = mulberry32(0x5eed ^ count);
+  const centres = seedCentres(lab, count, size, random);
+  const k = centres.length / 3;
+  const assignment = new Int32Array(count).fill(-1);
+  const sums = new Float64Array(k * 4);
+
+  for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+    let changed = 0;
+    sums.fill(0);
+    for (let p = 0; p < count; p++) {
+      const best = nearest(lab, p * 3, centres, k);
+      if (best !== assignment[p]) {
+        assignment[p] = best;
+        changed++;
+      }
+      const s = best * 4;
+      sums[s] = sums[s]! + lab[p * 3]!;
+      sums[s + 1] = sums[s + 1]! + lab[p * 3 + 1]!;
+      sums[s + 2] = sums[s + 2]! + lab[p * 3 + 2]!;
+      sums[s + 3] = sums[s + 3]! + 1;
+    }
+    for (let c = 0; c < k; c++) {
+      const n = sums[c * 4 + 3]!;
+      if (n === 0) continue; // an emptied centre keeps its place; it is dropped below
+      centres[c * 3] = sums[c * 4]! / n;
+      centres[c * 3 + 1] = sums[c * 4 + 1]! / n;
+      centres[c * 3 + 2] = sums[c * 4 + 2]! / n;
+    }
+    // Fewer than 0.5 % of samples moving changes no share by more than that: stop.
+    if (changed * 200 <= count) break;
+  }
+
+  let clusters: Cluster[] = [];
+  for (let c = 0; c < k; c++) {
+    const n = sums[c * 4 + 3]!;
+    if (n > 0) {
+      clusters.push({
+        l: centres[c * 3]!,
+        a: centres[c * 3 + 1]!,
+        b: centres[c * 3 + 2]!,
+        weight: n,
+      });
+    }
+  }
+  clusters = mergeClose(clusters);
+  clusters.sort((x, y) => y.weight - x.weight || y.l - x.l);
+  const total = clusters.reduce((sum, cluster) => sum + cluster.weight, 0);
+  return clusters.map((cluster) => {
+    const colour = { l: cluster.l, a: cluster.a, b: cluster.b };
+    return { lab: colour, hex: labToHex(colour), share: cluster.weight / total };
+  });
+}
+
+/**
+ * k-means++ seeding with a fixed-seed generator. It stops early when every sample already sits
+ * within MIN_SEED_DISTANCE of a centre, so a two-colour image yields two clusters, not five.
+ */
+function seedCentres(lab: Float32Array, count: number, k: number, random: () => number): number[] {
+  const centres: number[] = [];
+  const first = Math.floor(random() * count);
+  centres.push(lab[first * 3]!, lab[first * 3 + 1]!, lab[first * 3 + 2]!);
+  const d2 = new Float64Array(count);
+  for (let p = 0; p < count; p++) d2[p] = distance2(lab, p * 3, centres, 0);
+  while (centres.length / 3 < k) {
+    let total = 0;
+    let max = 0;
+    for (let p = 0; p < count; p++) {
+      total += d2[p]!;
+      if (d2[p]! > max) max = d2[p]!;
+    }
+    if (max < MIN_SEED_DISTANCE * MIN_SEED_DISTANCE) break;
+    let target = random() * total;
+    let chosen = count - 1;
+    for (let p = 0; p < count; p++) {
+      target -= d2[p]!;
+      if (target <= 0) {
+        chosen = p;
+        break;
+      }
+    }
+    const c = centres.length;
+    centres.push(lab[chosen * 3]!, lab[chosen * 3 + 1]!, lab[chosen * 3 + 2]!);
+    for (let p = 0; p < count; p++) {
+      const d = distance2(lab, p * 3, centres, c);
+      if (d < d2[p]!) d2[p] = d;
+    }
+  }
+  return centres;
+}
+
+function nearest(lab: Float32Array, offset: number, centres: number[], k: number): number {
+  let best = 0;
+  let bestDistance = Infinity;
+  for (let c = 0; c < k; c++) {
+    const d = distance2(lab, offset, centres, c * 3);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function distance2(lab: Float32Array, offset: number, centres: number[], c: number): number {
+  const dl = lab[offset]! - centres[c]!;
+  const da = lab[offset + 1]! - centres[c + 1]!;
+  const db = lab[offset + 2]! - centres[c + 2]!;
+  return dl * dl + da * da + db * db;
+}
+
+function mergeClose(clusters: Cluster[]): Cluster[] {
+  const out = [...clusters];
+  for (let merged = true; merged;) {
+    merged = false;
+    for (let i = 0; i < out.length && !merged; i++) {
+      for (let j = i + 1; j < out.length && !merged; j++) {
+        const x = out[i]!;
+        const y = out[j]!;
+        if (Math.hypot(x.l - y.l, x.a - y.a, x.b - y.b) < MERGE_DISTANCE) {
+          const w = x.weight + y.weight;
+          out[i] = {
+            l: (x.l * x.weight + y.l * y.weight) / w,
+            a: (x.a * x.weight + y.a * y.weight) / w,
+            b: (x.b * x.weight + y.b * y.weight) / w,
+            weight: w,
+          };
+          out.splice(j, 1);
+          merged = true;
+        }
+      }
+    }
+  }
+  return out;
+}

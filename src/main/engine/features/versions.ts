@@ -1,0 +1,21 @@
+// Which algorithm produced each stored feature. The catalog records these strings next to the
+// values; change one when its algorithm or parameters change, and only that feature is
+// recomputed. Each names the algorithm as well as counting, so a stored row explains itself.
+
+export const THUMBNAIL_VERSION = 'webp-q80-384-1';
+export const PALETTE_VERSION = 'kmeans-lab-5-1';
+export const HISTOGRAM_VERSION = 'lab-4x8x8-1';
+export const PHASH_VERSION = 'dct-32-8x8-1';
+export const FINGERPRINT_VERSION = 'lab-dct-1';
+export const CLIP_INPUT_VERSION = 'cover-224-cubic-1';
+
+export const FEATURE_VERSIONS = {
+  thumbnail: THUMBNAIL_VERSION,
+  palette: PALETTE_VERSION,
+  histogram: HISTOGRAM_VERSION,
+  phash: PHASH_VERSION,
+  fingerprint: FINGERPRINT_VERSION,
+  clipInput: CLIP_INPUT_VERSION,
+} as const;
+
+export type FeatureVersions = { readonly [K in keyof typeof FEATURE_VERSIONS]: string };
