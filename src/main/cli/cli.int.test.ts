@@ -78,6 +78,17 @@ describe('shoebox CLI', () => {
     });
     expect(JSON.parse(status.stdout).model.dim).toBeGreaterThan(0);
 
+    const models = await shoebox(['models', 'list', '--library', library, '--json']);
+    expect(JSON.parse(models.stdout)).toEqual({
+      models: [
+        { id: 'fingerprint', installed: true, active: true },
+        { id: 'clip-vit-b32', installed: false, active: false },
+      ],
+    });
+    const noSuchImport = await shoebox(['models', 'import', join(work.path, 'nope'), '--library', library]);
+    expect(noSuchImport.code).toBe(1);
+    expect(noSuchImport.stderr.trim().split('\n')).toHaveLength(1);
+
     const human = await shoebox(['status', '--library', library]);
     expect(human.stdout).toContain('Photos: 2 indexed, 1 failed');
   });
@@ -100,6 +111,13 @@ describe('shoebox CLI', () => {
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe('');
     expect(missing.stderr).toMatch(/does not exist/);
+    const search = await shoebox(['search', 'a dog on a beach', '--library', library, '--json']);
+    expect(search.code).toBe(1);
+    expect(search.stdout).toBe('');
+    expect(search.stderr.trim().split('\n')).toHaveLength(1);
+    expect(search.stderr).toMatch(/needs a CLIP model.*shoebox models import/);
+    const badK = await shoebox(['search', 'x', '--k', 'many', '--library', library]);
+    expect(badK.code).toBe(2);
     const later = await shoebox(['duplicates', '--library', library, '--json']);
     expect(later.code).toBe(1);
     expect(later.stderr).toMatch(/not yet available/);

@@ -4,9 +4,25 @@ import type { Library } from '../engine/library.ts';
 import { FolderError } from '../engine/library.ts';
 import { UsageError, WorkError } from './errors.ts';
 import type { Output } from './output.ts';
+import { NoTextModelError } from '../engine/embed/text-search.ts';
+import { runModels } from './models-command.ts';
+
+/** Reads a whole-number option, with its default; anything else is a usage error. */
+export function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new UsageError(`--${name} takes a whole number of 1 or more, not "${String(value)}".`);
+  }
+  return number;
+}
+
+/** Scores printed with four decimals: enough to order, short enough to read. */
+export const round = (value: number): number => Math.round(value * 10_000) / 10_000;
 
 export interface CommandContext {
   args: string[];
+  libraryDir: string;
   options: Record<string, string | boolean | undefined>;
   output: Output;
   openLibrary(options?: { watch?: boolean }): Promise<Library>;
@@ -141,12 +157,38 @@ export const commands: Record<string, Command> = {
     'the analysis engine, issue 3',
   ),
   map: notYet('the 2-D layout the Map screen shows', 'map', 'the analysis engine, issue 3'),
-  search: notYet('CLIP text search', 'search "<text>" [--k K]', 'CLIP embeddings, issue 5'),
-  models: notYet(
-    'model management',
-    'models [list|fetch <id>|import <dir>]',
-    'CLIP embeddings, issue 5',
-  ),
+  search: {
+    summary: 'CLIP text search (needs a CLIP model)',
+    usage: 'search "<text>" [--k K]',
+    options: { k: { type: 'string' } },
+    async run({ args, options, output, openLibrary }) {
+      if (args.length !== 1) throw new UsageError('search takes one text: shoebox search "<text>"');
+      const k = positiveInteger(options.k, 'k', 20);
+      const library = await openLibrary();
+      try {
+        const hits = await library.searchText(args[0]!, k).catch((error: unknown) => {
+          if (error instanceof NoTextModelError) throw new WorkError(error.message);
+          throw error;
+        });
+        output.result(
+          { results: hits.map((hit) => ({ path: hit.photo.path, score: round(hit.score) })) },
+          () =>
+            hits.length === 0
+              ? 'No photos have been embedded with the model yet.'
+              : hits.map((hit) => `${hit.score.toFixed(3)}  ${hit.photo.path}`).join('\n'),
+        );
+      } finally {
+        await library.close();
+      }
+    },
+  },
+  models: {
+    summary: 'model management',
+    usage: 'models [list|fetch <id>|import <dir>|use <id>|remove <id>]',
+    async run(context) {
+      await runModels(context);
+    },
+  },
   trash: notYet("the app's trash", 'trash [list|restore <path>|empty]', 'the trash, issue 6'),
   serve: notYet(
     'serves the full UI to a browser',

@@ -60,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     const libraryDir = (parsed.values.library as string | undefined) ?? defaultLibraryDir();
     await command.run({
       args: parsed.positionals,
+      libraryDir,
       options: parsed.values as Record<string, string | boolean | undefined>,
       output,
       openLibrary: (options) => Library.open(libraryDir, options),

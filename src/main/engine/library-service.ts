@@ -26,6 +26,8 @@ export interface LibraryStatus {
   failed: number;
   pending: number;
   model: { id: string; dim: number };
+  /** Photos embedded with the active model so far (re-embedding runs after a model switch). */
+  modelProgress: { embedded: number; total: number };
   /** Why the watcher is not live, when it has fallen back to periodic rescans. */
   watchFallback: string | null;
 }

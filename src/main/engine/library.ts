@@ -7,7 +7,10 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { FailedPhoto, Folder, IndexProgress } from '../../shared/domain.ts';
 import { Catalog, type PhotoFileRow } from './catalog/catalog.ts';
-import { FINGERPRINT_DIM } from './features/analyse.ts';
+import type { Photo } from '../../shared/domain.ts';
+import type { StoreOptions } from './embed/model-store.ts';
+import { NoTextModelError, searchByText } from './embed/text-search.ts';
+import { ModelManager } from './models.ts';
 import { decodePalette } from './index/feature-records.ts';
 import { Indexer } from './index/indexer.ts';
 import { thumbnailPath } from './index/thumbnails.ts';
@@ -37,6 +40,13 @@ export interface OpenLibraryOptions {
   rescanIntervalMs?: number;
   taskTimeoutMs?: number;
   watcher?: FolderWatcherOptions;
+  /** Where models may come from (bundled resources, extra manifests). */
+  models?: StoreOptions;
+}
+
+export interface TextSearchHit {
+  photo: Photo;
+  score: number;
 }
 
 export interface SyncReport extends ScanReport {
@@ -52,6 +62,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   private readonly layout: LibraryLayout;
   private readonly catalog: Catalog;
   private readonly indexer: Indexer;
+  readonly models: ModelManager;
   private watcher: FolderWatcher | null = null;
   private watchFallback: string | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
@@ -83,6 +94,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       thumbnailDir: layout.thumbnails,
       taskTimeoutMs: options.taskTimeoutMs,
     });
+    this.models = new ModelManager(layout.dir, this.catalog, this.indexer, options.models);
     this.indexer.on('progress', (progress) => this.emit('progress', progress));
     this.indexer.on('photoDone', ({ photoId, status }) => {
       if (status === 'indexed') this.noteChanges({ added: [photoId] });
@@ -95,7 +107,15 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     const library = new Library(layout, options);
     library.excludeRealPaths = [await realpath(layout.dir)];
     if (options.watch) await library.startWatching();
-    // Jobs left by an interrupted run resume now.
+    // Jobs left by an interrupted run resume now, and photos the active model has not embedded
+    // yet are queued.
+    const toEmbed = await library.models.refresh();
+    if (toEmbed > 0) {
+      library.notice(
+        'info',
+        `Embedding ${toEmbed} photos with ${library.models.status().id} in the background.`,
+      );
+    }
     library.indexer.kick();
     return library;
   }
@@ -312,12 +332,14 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
 
   status(): LibraryStatus {
     const counts = this.catalog.countByStatus();
+    const model = this.models.status();
     return {
       folders: this.catalog.listFolders().map((folder) => folder.path),
       photos: counts.indexed,
       failed: counts.failed,
       pending: counts.pending,
-      model: { id: 'fingerprint', dim: FINGERPRINT_DIM },
+      model: { id: model.id, dim: model.dim },
+      modelProgress: { embedded: model.embedded, total: model.total },
       watchFallback: this.watchFallback,
     };
   }
@@ -362,6 +384,23 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     return this.catalog.getPhoto(photoId)?.path ?? null;
   }
 
+  /** Photos best matching a text, by the active CLIP model. */
+  async searchText(text: string, k: number): Promise<TextSearchHit[]> {
+    const space = this.models.activeSpace();
+    const embedder = this.models.embedder();
+    if (!space || !embedder) throw new NoTextModelError(this.models.status().id);
+    const hits = await searchByText(text, this.models.loadSet(space), embedder, k);
+    return hits.flatMap(({ id, score }) => {
+      const photo = this.catalog.getPhoto(id);
+      return photo ? [{ photo, score }] : [];
+    });
+  }
+
+  /** Makes an installed model the active one; the library is re-embedded in the background. */
+  async useModel(id: string): Promise<number> {
+    return this.models.use(id);
+  }
+
   // --- events and shutdown ---------------------------------------------------------------------
 
   private notice(level: 'info' | 'warning' | 'error', message: string): void {
@@ -392,6 +431,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     await this.watcher?.stop();
     await this.serial;
     await this.indexer.close();
+    await this.models.close();
     this.catalog.close();
   }
 }

@@ -424,17 +424,51 @@ export class Catalog {
     return row ?? null;
   }
 
+  /**
+   * Queues every indexed photo whose content lacks this feature at this version (a new model
+   * was chosen). The photos stay indexed and visible meanwhile. Returns how many were queued.
+   */
+  enqueueMissingFeature(kind: string, version: string, now = Date.now()): number {
+    return this.db
+      .prepare(
+        `INSERT OR IGNORE INTO jobs (photo_id, queued_at)
+         SELECT p.id, ? FROM photos p
+         WHERE p.status = 'indexed' AND NOT EXISTS (
+           SELECT 1 FROM features f
+           WHERE f.content_hash = p.content_hash AND f.kind = ? AND f.version = ?)`,
+      )
+      .run(now, kind, version).changes;
+  }
+
+  /** How many indexed photos have this feature at this version. */
+  countWithFeature(kind: string, version: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS n FROM photos p JOIN features f
+           ON f.content_hash = p.content_hash AND f.kind = ? AND f.version = ?
+         WHERE p.status = 'indexed'`,
+      )
+      .get(kind, version) as { n: number };
+    return row.n;
+  }
+
   /** Every indexed photo's feature of one kind, for building analysis indexes in bulk. */
   *featuresOfKind(
     kind: string,
+    version: string,
   ): IterableIterator<{ photoId: number; contentHash: string; data: Buffer }> {
     const rows = this.db
       .prepare(
         `SELECT photos.id AS photoId, photos.content_hash AS contentHash, features.data AS data
-         FROM photos JOIN features ON features.content_hash = photos.content_hash AND features.kind = ?
+         FROM photos JOIN features ON features.content_hash = photos.content_hash
+           AND features.kind = ? AND features.version = ?
          WHERE photos.status = 'indexed' ORDER BY photos.id`,
       )
-      .iterate(kind) as IterableIterator<{ photoId: number; contentHash: string; data: Buffer }>;
+      .iterate(kind, version) as IterableIterator<{
+      photoId: number;
+      contentHash: string;
+      data: Buffer;
+    }>;
     yield* rows;
   }
 

@@ -88,6 +88,7 @@ async function runTask(task: DecodeTask): Promise<void> {
         histogram: analysis.histogram,
         phash: analysis.phash,
         fingerprint: analysis.fingerprint,
+        ...(task.clipInput ? { clipInput: analysis.clipInput } : {}),
       },
     });
   } catch (error) {

@@ -31,6 +31,15 @@ export function toFeatureRecords(features: ExtractedFeatures): FeatureRecord[] {
   ];
 }
 
+/** The stored form of one embedding vector, under its model's feature kind. */
+export function embeddingRecord(
+  kind: string,
+  version: string,
+  vector: Float32Array,
+): FeatureRecord {
+  return { kind, version, data: floatBytes(vector) };
+}
+
 /** True when every stored feature of this content is at the current algorithm version. */
 export function featuresAreCurrent(stored: ReadonlyMap<string, string>): boolean {
   return Object.entries(STORED_FEATURE_VERSIONS).every(

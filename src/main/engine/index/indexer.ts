@@ -6,7 +6,13 @@ import { EventEmitter } from 'node:events';
 import type { IndexProgress } from '../../../shared/domain.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { DecodePool, WorkerCrashedError } from './pool.ts';
-import { decodeMeta, featuresAreCurrent, toFeatureRecords } from './feature-records.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import {
+  decodeMeta,
+  embeddingRecord,
+  featuresAreCurrent,
+  toFeatureRecords,
+} from './feature-records.ts';
 import type { DecodeOutcome } from './protocol.ts';
 
 /** A file that took the decoder down this many times is given up on. */
@@ -19,6 +25,15 @@ export interface IndexerEvents {
   /** A photo row reached a final state (indexed or failed). */
   photoDone: [{ photoId: number; status: 'indexed' | 'failed' }];
   idle: [];
+}
+
+/** The embedding step of the pipeline, present while a model other than the fingerprint is active. */
+export interface EmbeddingStep {
+  /** The feature kind its vectors are stored under, e.g. `embedding:clip-vit-b32`. */
+  kind: string;
+  /** The model revision: a new revision re-embeds. */
+  version: string;
+  embedder: Embedder;
 }
 
 export interface IndexerOptions {
@@ -38,6 +53,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private readonly completions: number[] = [];
   private lastProgressAt = 0;
   private idleWaiters: (() => void)[] = [];
+  private embedding: EmbeddingStep | null = null;
 
   constructor(
     private readonly catalog: Catalog,
@@ -52,6 +68,11 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     if (this.stopped) return;
     this.queued = this.catalog.queuedJobCount();
     this.pump();
+  }
+
+  /** Adds (or, with null, removes) the embedding step for the photos indexed from now on. */
+  setEmbedding(step: EmbeddingStep | null): void {
+    this.embedding = step;
   }
 
   /** Resolves when the queue is empty and nothing is running. */
@@ -115,11 +136,13 @@ export class Indexer extends EventEmitter<IndexerEvents> {
 
   private async run(photoId: number, path: string, queuedAt: number): Promise<void> {
     let outcome: DecodeOutcome;
+    const embedding = this.embedding;
     try {
       outcome = await this.pool.decode(
         path,
         this.options.thumbnailDir,
-        (hash) => !featuresAreCurrent(this.catalog.featureVersions(hash)),
+        (hash) => !this.isCurrent(hash, embedding),
+        embedding !== null,
       );
     } catch (error) {
       if (this.stopped) return;
@@ -134,11 +157,34 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       return;
     }
     if (this.stopped) return;
-    this.finish(photoId, queuedAt, () => this.apply(photoId, outcome));
+    // The embedding step rides on the same decode: the worker sent the CLIP crop along.
+    let embedded: { step: EmbeddingStep; vector: Float32Array } | { failure: string } | null = null;
+    const clipInput = outcome.features?.clipInput;
+    if (embedding && clipInput) {
+      try {
+        const [vector] = await embedding.embedder.embedImages([clipInput]);
+        embedded = { step: embedding, vector: vector! };
+      } catch (error) {
+        embedded = { failure: error instanceof Error ? error.message : String(error) };
+      }
+      if (this.stopped) return;
+    }
+    this.finish(photoId, queuedAt, () => this.apply(photoId, outcome, embedded));
+  }
+
+  private isCurrent(contentHash: string, embedding: EmbeddingStep | null): boolean {
+    const stored = this.catalog.featureVersions(contentHash);
+    return (
+      featuresAreCurrent(stored) && (!embedding || stored.get(embedding.kind) === embedding.version)
+    );
   }
 
   /** Writes one outcome. Returns false when the file changed meanwhile and the result is stale. */
-  private apply(photoId: number, outcome: DecodeOutcome): boolean {
+  private apply(
+    photoId: number,
+    outcome: DecodeOutcome,
+    embedded: { step: EmbeddingStep; vector: Float32Array } | { failure: string } | null,
+  ): boolean {
     const row = this.catalog.getPhoto(photoId);
     if (!row) return false; // removed while it was being read
     // The bytes we read are not the file the catalog knows: leave the job to run again. (A file
@@ -151,6 +197,14 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     }
     const hash = outcome.contentHash!;
     if (outcome.features) this.catalog.putFeatures(hash, toFeatureRecords(outcome.features));
+    if (embedded && 'failure' in embedded) {
+      this.catalog.markFailed(photoId, embedded.failure, hash);
+      return true;
+    }
+    if (embedded) {
+      const { step, vector } = embedded;
+      this.catalog.putFeatures(hash, [embeddingRecord(step.kind, step.version, vector)]);
+    }
     const stored = this.catalog.feature(hash, 'meta');
     if (!stored) {
       this.catalog.markFailed(photoId, 'its features could not be stored');

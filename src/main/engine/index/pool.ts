@@ -57,18 +57,19 @@ export class DecodePool {
 
   /** Decodes one file. `needsAnalysis` is asked once the content hash is known. */
   /** Analyses a file that is not in the library: every feature, nothing written anywhere. */
-  probe(path: string): Promise<DecodeOutcome> {
-    return this.decode(path, null, () => true);
+  probe(path: string, clipInput = false): Promise<DecodeOutcome> {
+    return this.decode(path, null, () => true, clipInput);
   }
 
   async decode(
     path: string,
     thumbnailDir: string | null,
     needsAnalysis: (contentHash: string) => boolean,
+    clipInput = false,
   ): Promise<DecodeOutcome> {
     const worker = await this.acquire();
     await worker.ready;
-    const task: DecodeTask = { taskId: this.nextTaskId++, path, thumbnailDir };
+    const task: DecodeTask = { taskId: this.nextTaskId++, path, thumbnailDir, clipInput };
     return new Promise<DecodeOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.retire(

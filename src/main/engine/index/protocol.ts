@@ -7,6 +7,8 @@ export interface DecodeTask {
   path: string;
   /** Where thumbnails go; null for a probe (a file outside the library: analysed, never cached). */
   thumbnailDir: string | null;
+  /** Send back the 224x224 RGB crop CLIP needs (only when a CLIP model is active). */
+  clipInput: boolean;
 }
 
 export interface ExtractedFeatures {
@@ -24,6 +26,8 @@ export interface ExtractedFeatures {
   histogram: Float32Array;
   phash: string;
   fingerprint: Float32Array;
+  /** Present when the task asked for it: the embedding step's input, from the same decode. */
+  clipInput?: Uint8Array;
 }
 
 export type ToWorker =
