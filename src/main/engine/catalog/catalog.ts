@@ -472,6 +472,25 @@ export class Catalog {
     yield* rows;
   }
 
+  // --- analysis results ------------------------------------------------------------------------
+
+  analysisResult(key: string, space: string): Buffer | null {
+    const row = this.db
+      .prepare(`SELECT data FROM analysis WHERE key = ? AND space = ?`)
+      .get(key, space) as { data: Buffer } | undefined;
+    return row?.data ?? null;
+  }
+
+  saveAnalysisResult(key: string, space: string, data: Uint8Array, now = Date.now()): void {
+    this.db
+      .prepare(
+        `INSERT INTO analysis (key, space, data, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(key) DO UPDATE SET space = excluded.space, data = excluded.data,
+           updated_at = excluded.updated_at`,
+      )
+      .run(key, space, data, now);
+  }
+
   // --- settings --------------------------------------------------------------------------------
 
   setting(key: string): string | null {

@@ -38,6 +38,25 @@ describe('migrations', () => {
     ).toThrow();
   });
 
+  it('migration 2 adds the analysis results table to a version-1 catalog with data in it', () => {
+    const db = new Database(':memory:');
+    migrate(db, 1);
+    db.prepare(`INSERT INTO folders (path, added_at) VALUES ('/p', 1)`).run();
+    expect(migrate(db, 2)).toBe(2);
+    expect(tables(db)).toContain('analysis');
+    expect(db.prepare(`SELECT count(*) AS n FROM folders`).get()).toEqual({ n: 1 });
+    db.prepare(
+      `INSERT INTO analysis (key, space, data, updated_at) VALUES ('layout', 'fp', x'00', 1)`,
+    ).run();
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO analysis (key, space, data, updated_at) VALUES ('layout', 'fp', x'00', 2)`,
+        )
+        .run(),
+    ).toThrow(/UNIQUE/);
+  });
+
   it('is idempotent and refuses a catalog from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

@@ -87,6 +87,22 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'analysis results: neighbour graph, clusters, map layout, per embedding space',
+    up(db) {
+      db.exec(`
+        -- Derived from the features, so rebuildable; kept so that opening a library does not
+        -- recompute them. 'space' names the embedding they were computed in.
+        CREATE TABLE analysis (
+          key        TEXT PRIMARY KEY,
+          space      TEXT NOT NULL,
+          data       BLOB NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;
