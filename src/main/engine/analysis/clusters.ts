@@ -1,0 +1,636 @@
+// Clusters with medoids: k-medoids on cosine distance over L2-normalised embeddings.
+//
+// - Start: k-medoids++ (D^2 sampling, seeded PRNG), or the previous clustering's medoids when
+//   they are given, which is what keeps clusters (and their ids) stable as photos are added.
+// - Swap phase: FasterPAM (Schubert & Rousseeuw 2021): eager swaps with the O(n) per-candidate
+//   loss update, over a precomputed distance matrix.
+// - Size: full PAM up to `maxPamSize` points; beyond it CLARA-style: PAM on seeded samples,
+//   every photo assigned to the nearest medoid, the sample whose medoids cost least on all
+//   photos wins.
+// - k: chosen by the best mean silhouette over a range, with Davies-Bouldin and the elbow cost
+//   reported beside it; or fixed by the caller.
+// Pure: no database, plain serialisable output with typed arrays for the bulk data.
+import {
+  cosineDistanceMatrix,
+  cosineDistanceRows,
+  daviesBouldin,
+  mulberry32,
+  silhouetteFromMatrix,
+} from './cluster-scores.ts';
+
+export interface EmbeddingSet {
+  ids: Int32Array;
+  /** n*dim, each row L2-normalised. */
+  vectors: Float32Array;
+  dim: number;
+}
+
+export interface PreviousCluster {
+  id: number;
+  medoidId: number;
+}
+
+export interface ClusterOptions {
+  /** A fixed k, or 'auto' (default) to choose by silhouette over [kMin, kMax]. */
+  k?: number | 'auto';
+  kMin?: number;
+  /** Default min(30, floor(sqrt(n))). */
+  kMax?: number;
+  seed?: number;
+  /** Largest n clustered with full PAM; above it CLARA sampling is used. Default 2500. */
+  maxPamSize?: number;
+  /** CLARA sample size. Default 2000. */
+  sampleSize?: number;
+  /** CLARA samples tried at the chosen k (the scoring sample counts as the first). Default 2. */
+  claraSamples?: number;
+  /** Compute the score curves over the range even when k is fixed. Default true. */
+  scoreRange?: boolean;
+  /** Safety cap on FasterPAM passes over the data. Default 50. */
+  maxPasses?: number;
+  /** The last clustering, so ids survive small changes and its medoids seed this run. */
+  previous?: readonly PreviousCluster[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ClusterInfo {
+  id: number;
+  medoidId: number;
+  size: number;
+  /** Member photo ids, nearest to the medoid first (the medoid itself is first). */
+  memberIds: Int32Array;
+  /** Cosine distance of each member to the medoid, parallel to memberIds. */
+  distances: Float32Array;
+}
+
+export interface ClusterScores {
+  silhouette: { k: number; value: number }[];
+  daviesBouldin: { k: number; value: number }[];
+  /** Total cosine distance to the medoids (estimated for all n when scored on a sample). */
+  elbow: { k: number; cost: number }[];
+}
+
+export interface ClusterResult {
+  k: number;
+  method: string;
+  scores: ClusterScores;
+  /** Largest first. */
+  clusters: ClusterInfo[];
+}
+
+export interface PamResult {
+  /** Indices (into the distance matrix) of the medoids. */
+  medoids: Int32Array;
+  /** For each point, the slot (0..k-1) of its nearest medoid. */
+  labels: Int32Array;
+  /** Sum of distances to the nearest medoid. */
+  cost: number;
+  swaps: number;
+}
+
+/**
+ * k-medoids++ start on a distance matrix: the first medoid uniformly, each next one with
+ * probability proportional to the squared distance to the nearest medoid chosen so far.
+ * `fixed` medoids (e.g. last run's) are kept and only the rest are sampled.
+ */
+export function kMedoidsPlusPlus(
+  matrix: Float32Array,
+  n: number,
+  k: number,
+  random: () => number,
+  fixed: readonly number[] = [],
+): Int32Array {
+  const medoids = new Int32Array(k);
+  const nearest = new Float64Array(n).fill(Infinity);
+  let count = 0;
+  const add = (m: number) => {
+    medoids[count++] = m;
+    const row = m * n;
+    for (let o = 0; o < n; o++) {
+      const d = matrix[row + o]!;
+      if (d < nearest[o]!) nearest[o] = d;
+    }
+  };
+  for (const m of fixed) {
+    if (count >= k) break;
+    add(m);
+  }
+  if (count === 0) add(Math.min(n - 1, Math.floor(random() * n)));
+  while (count < k) {
+    let total = 0;
+    for (let o = 0; o < n; o++) total += nearest[o]! * nearest[o]!;
+    let pick = -1;
+    if (total > 0) {
+      let r = random() * total;
+      for (let o = 0; o < n; o++) {
+        const w = nearest[o]! * nearest[o]!;
+        if (w <= 0) continue;
+        r -= w;
+        pick = o;
+        if (r <= 0) break;
+      }
+    } else {
+      // Every point sits on a medoid already (duplicates): take any non-medoid point.
+      const taken = new Set(medoids.subarray(0, count));
+      for (let o = 0; o < n && pick < 0; o++) if (!taken.has(o)) pick = o;
+    }
+    add(pick);
+  }
+  return medoids;
+}
+
+/**
+ * FasterPAM swap phase on a full n*n distance matrix, starting from `initial` medoids.
+ * Each non-medoid candidate is scored against all k removals in one O(n) sweep and the best
+ * improving swap is applied at once; stops after a full cycle with no improvement.
+ */
+export function fasterPam(
+  matrix: Float32Array,
+  n: number,
+  initial: Int32Array,
+  maxPasses = 50,
+): PamResult {
+  const k = initial.length;
+  const medoids = Int32Array.from(initial);
+  const isMedoid = new Uint8Array(n);
+  for (const m of medoids) isMedoid[m] = 1;
+  const nearest = new Int32Array(n);
+  const second = new Int32Array(n);
+  const dNear = new Float64Array(n);
+  const dSecond = new Float64Array(n);
+
+  const rescan = (o: number) => {
+    let b1 = -1;
+    let b2 = -1;
+    let d1 = Infinity;
+    let d2 = Infinity;
+    const row = o * n;
+    for (let s = 0; s < k; s++) {
+      const d = matrix[row + medoids[s]!]!;
+      if (d < d1) {
+        b2 = b1;
+        d2 = d1;
+        b1 = s;
+        d1 = d;
+      } else if (d < d2) {
+        b2 = s;
+        d2 = d;
+      }
+    }
+    nearest[o] = b1;
+    dNear[o] = d1;
+    second[o] = b2;
+    // With k = 1 there is no second medoid; removing the only one is never an option anyway.
+    dSecond[o] = d2;
+  };
+  for (let o = 0; o < n; o++) rescan(o);
+
+  const removalLoss = new Float64Array(k);
+  const computeRemovalLoss = () => {
+    removalLoss.fill(0);
+    for (let o = 0; o < n; o++) {
+      const ds = dSecond[o]!;
+      if (ds !== Infinity) removalLoss[nearest[o]!]! += ds - dNear[o]!;
+    }
+  };
+  computeRemovalLoss();
+
+  const delta = new Float64Array(k);
+  let swaps = 0;
+  if (k > 1 && k < n) {
+    let sinceSwap = 0;
+    let steps = 0;
+    const maxSteps = maxPasses * n;
+    for (let xc = 0; sinceSwap < n && steps < maxSteps; xc = xc + 1 === n ? 0 : xc + 1) {
+      steps++;
+      sinceSwap++;
+      if (isMedoid[xc]) continue;
+      delta.set(removalLoss);
+      let acc = 0;
+      const row = xc * n;
+      for (let o = 0; o < n; o++) {
+        const doj = matrix[row + o]!;
+        const dn = dNear[o]!;
+        if (doj < dn) {
+          acc += doj - dn;
+          delta[nearest[o]!]! += dn - dSecond[o]!;
+        } else if (doj < dSecond[o]!) {
+          delta[nearest[o]!]! += doj - dSecond[o]!;
+        }
+      }
+      let best = 0;
+      for (let s = 1; s < k; s++) if (delta[s]! < delta[best]!) best = s;
+      // A relative tolerance stops float noise from cycling between equal-cost medoid sets.
+      if (delta[best]! + acc < -1e-9) {
+        const old = medoids[best]!;
+        isMedoid[old] = 0;
+        isMedoid[xc] = 1;
+        medoids[best] = xc;
+        for (let o = 0; o < n; o++) {
+          if (nearest[o] === best || second[o] === best) {
+            rescan(o);
+            continue;
+          }
+          const d = matrix[row + o]!;
+          if (d < dNear[o]!) {
+            second[o] = nearest[o]!;
+            dSecond[o] = dNear[o]!;
+            nearest[o] = best;
+            dNear[o] = d;
+          } else if (d < dSecond[o]!) {
+            second[o] = best;
+            dSecond[o] = d;
+          }
+        }
+        computeRemovalLoss();
+        swaps++;
+        sinceSwap = 0;
+      }
+    }
+  }
+  let cost = 0;
+  for (let o = 0; o < n; o++) cost += dNear[o]!;
+  return { medoids, labels: nearest, cost, swaps };
+}
+
+/** Hungarian algorithm (shortest augmenting paths with potentials) for a rows x cols cost matrix
+ * with rows <= cols; returns for each row the column it is matched to. */
+export function hungarian(cost: Float64Array, rows: number, cols: number): Int32Array {
+  if (rows > cols) throw new Error('hungarian needs rows <= cols');
+  const INF = Number.POSITIVE_INFINITY;
+  const u = new Float64Array(rows + 1);
+  const v = new Float64Array(cols + 1);
+  const p = new Int32Array(cols + 1); // p[j]: row (1-based) matched to column j
+  const way = new Int32Array(cols + 1);
+  const minv = new Float64Array(cols + 1);
+  const used = new Uint8Array(cols + 1);
+  for (let i = 1; i <= rows; i++) {
+    p[0] = i;
+    let j0 = 0;
+    minv.fill(INF);
+    used.fill(0);
+    do {
+      used[j0] = 1;
+      const i0 = p[j0]!;
+      let d = INF;
+      let j1 = 0;
+      for (let j = 1; j <= cols; j++) {
+        if (used[j]) continue;
+        const cur = cost[(i0 - 1) * cols + (j - 1)]! - u[i0]! - v[j]!;
+        if (cur < minv[j]!) {
+          minv[j] = cur;
+          way[j] = j0;
+        }
+        if (minv[j]! < d) {
+          d = minv[j]!;
+          j1 = j;
+        }
+      }
+      for (let j = 0; j <= cols; j++) {
+        if (used[j]) {
+          u[p[j]!]! += d;
+          v[j]! -= d;
+        } else {
+          minv[j]! -= d;
+        }
+      }
+      j0 = j1;
+    } while (p[j0] !== 0);
+    do {
+      const j1 = way[j0]!;
+      p[j0] = p[j1]!;
+      j0 = j1;
+    } while (j0 !== 0);
+  }
+  const match = new Int32Array(rows).fill(-1);
+  for (let j = 1; j <= cols; j++) if (p[j]! > 0) match[p[j]! - 1] = j - 1;
+  return match;
+}
+
+/**
+ * Gives new clusters the ids of the previous clusters they continue. New cluster c inherits old
+ * cluster p when, in a minimum-cost matching on medoid-to-medoid cosine distance, c is paired
+ * with p and p's old medoid photo now belongs to c. Other clusters get fresh ids above every
+ * id used before, so an id never changes meaning. Old clusters whose medoid photo is gone
+ * cannot be matched and their ids retire.
+ */
+export function assignStableIds(
+  embeddings: EmbeddingSet,
+  medoidRows: Int32Array,
+  labels: Int32Array,
+  previous: readonly PreviousCluster[],
+): Int32Array {
+  const k = medoidRows.length;
+  const ids = new Int32Array(k).fill(-1);
+  const rowOf = rowIndex(embeddings.ids);
+  const present: { id: number; row: number }[] = [];
+  let nextId = 0;
+  for (const p of previous) {
+    nextId = Math.max(nextId, p.id + 1);
+    const row = rowOf.get(p.medoidId);
+    if (row !== undefined) present.push({ id: p.id, row });
+  }
+  if (present.length > 0 && k > 0) {
+    const { vectors, dim } = embeddings;
+    const transpose = k > present.length;
+    const r = transpose ? present.length : k;
+    const c = transpose ? k : present.length;
+    const cost = new Float64Array(r * c);
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j < c; j++) {
+        const cl = transpose ? j : i;
+        const old = present[transpose ? i : j]!;
+        cost[i * c + j] = cosineDistanceRows(vectors, medoidRows[cl]!, vectors, old.row, dim);
+      }
+    }
+    const match = hungarian(cost, r, c);
+    for (let i = 0; i < r; i++) {
+      const j = match[i]!;
+      if (j < 0) continue;
+      const cl = transpose ? j : i;
+      const old = present[transpose ? i : j]!;
+      if (labels[old.row] === cl) ids[cl] = old.id;
+    }
+  }
+  for (let c = 0; c < k; c++) if (ids[c] === -1) ids[c] = nextId++;
+  return ids;
+}
+
+function rowIndex(ids: Int32Array): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < ids.length; i++) m.set(ids[i]!, i);
+  return m;
+}
+
+/** Seeded sample of `size` distinct rows of 0..n-1 that contains every row in `must`. */
+function sampleRows(n: number, size: number, random: () => number, must: number[]): Int32Array {
+  // A partial Fisher-Yates shuffle; `where` tracks each row's position so the required rows
+  // can be swapped to the front first.
+  const perm = new Int32Array(n);
+  const where = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    perm[i] = i;
+    where[i] = i;
+  }
+  let filled = 0;
+  const place = (row: number, at: number) => {
+    const pos = where[row]!;
+    const other = perm[at]!;
+    perm[at] = row;
+    perm[pos] = other;
+    where[other] = pos;
+    where[row] = at;
+  };
+  for (const row of must) {
+    if (filled >= size) break;
+    if (where[row]! < filled) continue;
+    place(row, filled++);
+  }
+  for (; filled < size; filled++) {
+    const j = filled + Math.floor(random() * (n - filled));
+    place(perm[j]!, filled);
+  }
+  return perm.slice(0, size);
+}
+
+/** Nearest medoid (by cosine distance) of every row, with the distance. */
+export function assignToMedoids(
+  embeddings: EmbeddingSet,
+  medoidRows: Int32Array,
+): { labels: Int32Array; distances: Float32Array; cost: number } {
+  const { vectors, dim } = embeddings;
+  const n = embeddings.ids.length;
+  const labels = new Int32Array(n);
+  const distances = new Float32Array(n);
+  let cost = 0;
+  for (let o = 0; o < n; o++) {
+    let best = 0;
+    let bd = Infinity;
+    for (let c = 0; c < medoidRows.length; c++) {
+      const d = cosineDistanceRows(vectors, o, vectors, medoidRows[c]!, dim);
+      if (d < bd) {
+        bd = d;
+        best = c;
+      }
+    }
+    labels[o] = best;
+    distances[o] = bd;
+    cost += bd;
+  }
+  return { labels, distances, cost };
+}
+
+/** Medoid start for k on a sample: the previous medoids (farthest-first if too many) topped
+ * up with k-medoids++. */
+function startMedoids(
+  matrix: Float32Array,
+  s: number,
+  k: number,
+  random: () => number,
+  warm: number[],
+): Int32Array {
+  if (warm.length === 0) return kMedoidsPlusPlus(matrix, s, k, random);
+  let fixed = warm;
+  if (warm.length > k) {
+    // Keep the k most spread-out previous medoids so the start stays close to the old clusters.
+    fixed = [warm[0]!];
+    const near = warm.map((w) => matrix[w * s + warm[0]!]!);
+    while (fixed.length < k) {
+      let bi = -1;
+      for (let i = 0; i < warm.length; i++) {
+        if (fixed.includes(warm[i]!)) continue;
+        if (bi < 0 || near[i]! > near[bi]!) bi = i;
+      }
+      const m = warm[bi]!;
+      fixed.push(m);
+      for (let i = 0; i < warm.length; i++) near[i] = Math.min(near[i]!, matrix[warm[i]! * s + m]!);
+    }
+  }
+  return kMedoidsPlusPlus(matrix, s, k, random, fixed);
+}
+
+/** k-medoids clustering of an embedding set; see the file comment for the method. */
+export function clusterEmbeddings(
+  embeddings: EmbeddingSet,
+  options: ClusterOptions = {},
+): ClusterResult {
+  const n = embeddings.ids.length;
+  const scores: ClusterScores = { silhouette: [], daviesBouldin: [], elbow: [] };
+  if (n === 0) return { k: 0, method: 'empty', scores, clusters: [] };
+  const seed = options.seed ?? 1;
+  const random = mulberry32(seed);
+  const maxPamSize = options.maxPamSize ?? 2500;
+  const full = n <= maxPamSize;
+  const fixedK = options.k === undefined || options.k === 'auto' ? null : options.k;
+  if (fixedK !== null && (!Number.isInteger(fixedK) || fixedK < 1)) {
+    throw new Error(`k must be a positive integer or 'auto', got ${String(options.k)}`);
+  }
+  // A sample must hold several photos per cluster, so a large fixed k widens it.
+  const s = full ? n : Math.min(n, Math.max(options.sampleSize ?? 2000, 4 * (fixedK ?? 0)));
+  const maxPasses = options.maxPasses ?? 50;
+  const rowOf = rowIndex(embeddings.ids);
+  const warmRows: number[] = [];
+  for (const p of options.previous ?? []) {
+    const r = rowOf.get(p.medoidId);
+    if (r !== undefined && !warmRows.includes(r)) warmRows.push(r);
+  }
+
+  const kMin = Math.max(2, options.kMin ?? 2);
+  const kMax = Math.min(options.kMax ?? Math.min(30, Math.floor(Math.sqrt(n))), s - 1);
+  const range: number[] = [];
+  if (fixedK === null || (options.scoreRange ?? true)) {
+    for (let k = kMin; k <= kMax; k++) range.push(k);
+  }
+  if (fixedK === null && range.length === 0) {
+    // Too few photos to compare two or more clusters: everything is one cluster.
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    return finish(
+      embeddings,
+      Int32Array.of(medoid1(cosineDistanceMatrix(embeddings.vectors, embeddings.dim, all), n)),
+      1,
+      'single cluster (too few photos)',
+      scores,
+      options.previous,
+    );
+  }
+  const targetK = fixedK === null ? -1 : Math.min(fixedK, n);
+  const claraSamples = full ? 1 : Math.max(1, options.claraSamples ?? 2);
+  const progressTotal = range.length + (claraSamples - 1) + 1;
+  let progress = 0;
+  const tick = () => options.onProgress?.(++progress, progressTotal);
+
+  const rows = full ? sampleRows(n, n, () => 0, []) : sampleRows(n, s, random, warmRows);
+  const sampleWarm: number[] = [];
+  {
+    const inSample = new Map<number, number>();
+    for (let i = 0; i < rows.length; i++) inSample.set(rows[i]!, i);
+    for (const r of warmRows) {
+      const i = inSample.get(r);
+      if (i !== undefined) sampleWarm.push(i);
+    }
+  }
+  const matrix = cosineDistanceMatrix(embeddings.vectors, embeddings.dim, rows);
+  const scale = n / s;
+
+  const pamAt = new Map<number, PamResult>();
+  let bestK = targetK;
+  let bestSil = -Infinity;
+  for (const k of range) {
+    const pam = fasterPam(matrix, s, startMedoids(matrix, s, k, random, sampleWarm), maxPasses);
+    pamAt.set(k, pam);
+    const sil = silhouetteFromMatrix(matrix, s, pam.labels, k);
+    const scatter = new Float64Array(k);
+    const sizes = new Float64Array(k);
+    for (let o = 0; o < s; o++) {
+      const c = pam.labels[o]!;
+      scatter[c]! += matrix[o * s + pam.medoids[c]!]!;
+      sizes[c]!++;
+    }
+    for (let c = 0; c < k; c++) scatter[c] = sizes[c]! > 0 ? scatter[c]! / sizes[c]! : 0;
+    const md = new Float32Array(k * k);
+    for (let a = 0; a < k; a++) {
+      for (let b = 0; b < k; b++) md[a * k + b] = matrix[pam.medoids[a]! * s + pam.medoids[b]!]!;
+    }
+    scores.silhouette.push({ k, value: sil });
+    scores.daviesBouldin.push({ k, value: daviesBouldin(md, scatter, k) });
+    scores.elbow.push({ k, cost: pam.cost * scale });
+    if (fixedK === null && sil > bestSil) {
+      bestSil = sil;
+      bestK = k;
+    }
+    tick();
+  }
+
+  const k = bestK;
+  let pam = pamAt.get(k);
+  if (!pam) {
+    pam =
+      k === 1
+        ? {
+            medoids: Int32Array.of(medoid1(matrix, s)),
+            labels: new Int32Array(s),
+            cost: 0,
+            swaps: 0,
+          }
+        : fasterPam(matrix, s, startMedoids(matrix, s, k, random, sampleWarm), maxPasses);
+  }
+  let bestMedoids = Int32Array.from(pam.medoids, (m) => rows[m]!);
+  if (!full) {
+    let bestCost = assignToMedoids(embeddings, bestMedoids).cost;
+    for (let t = 1; t < claraSamples; t++) {
+      // Later samples also carry the best medoids so far: CLARA can then only improve on them.
+      const extraRows = sampleRows(n, s, random, Array.from(bestMedoids));
+      const m2 = cosineDistanceMatrix(embeddings.vectors, embeddings.dim, extraRows);
+      const start = new Int32Array(k);
+      for (let c = 0; c < k; c++) start[c] = c; // sampleRows put the must-rows first
+      const res = fasterPam(m2, s, start, maxPasses);
+      const cand = Int32Array.from(res.medoids, (m) => extraRows[m]!);
+      const cost = assignToMedoids(embeddings, cand).cost;
+      if (cost < bestCost) {
+        bestCost = cost;
+        bestMedoids = cand;
+      }
+      tick();
+    }
+  }
+  const how =
+    (full
+      ? `FasterPAM on all ${n} photos`
+      : `CLARA: FasterPAM on ${claraSamples} samples of ${s}, all ${n} photos assigned`) +
+    (warmRows.length > 0 ? ', started from the previous medoids' : ', k-medoids++ start') +
+    (fixedK === null ? `; k=${k} by best silhouette in ${kMin}..${kMax}` : `; k=${k} fixed`) +
+    (range.length > 0 ? (full ? '; scores on all photos' : `; scores on a sample of ${s}`) : '');
+  const result = finish(embeddings, bestMedoids, k, how, scores, options.previous);
+  tick();
+  return result;
+}
+
+function medoid1(matrix: Float32Array, s: number): number {
+  let best = 0;
+  let bestSum = Infinity;
+  for (let i = 0; i < s; i++) {
+    let sum = 0;
+    for (let j = 0; j < s; j++) sum += matrix[i * s + j]!;
+    if (sum < bestSum) {
+      bestSum = sum;
+      best = i;
+    }
+  }
+  return best;
+}
+
+function finish(
+  embeddings: EmbeddingSet,
+  medoidRows: Int32Array,
+  k: number,
+  method: string,
+  scores: ClusterScores,
+  previous: readonly PreviousCluster[] | undefined,
+): ClusterResult {
+  const { labels, distances } = assignToMedoids(embeddings, medoidRows);
+  // A medoid is its own nearest medoid unless two medoids are duplicates; pin it anyway so
+  // every cluster lists its representative.
+  for (let c = 0; c < medoidRows.length; c++) {
+    labels[medoidRows[c]!] = c;
+    distances[medoidRows[c]!] = 0;
+  }
+  const ids = previous
+    ? assignStableIds(embeddings, medoidRows, labels, previous)
+    : Int32Array.from(medoidRows, (_, c) => c);
+  const members: number[][] = Array.from({ length: k }, () => []);
+  for (let o = 0; o < labels.length; o++) members[labels[o]!]!.push(o);
+  const clusters: ClusterInfo[] = members.map((rowsOf, c) => {
+    const medoid = medoidRows[c]!;
+    rowsOf.sort((a, b) =>
+      a === medoid ? -1 : b === medoid ? 1 : distances[a]! - distances[b]! || a - b,
+    );
+    return {
+      id: ids[c]!,
+      medoidId: embeddings.ids[medoid]!,
+      size: rowsOf.length,
+      memberIds: Int32Array.from(rowsOf, (r) => embeddings.ids[r]!),
+      distances: Float32Array.from(rowsOf, (r) => distances[r]!),
+    };
+  });
+  clusters.sort((a, b) => b.size - a.size || a.id - b.id);
+  return { k, method, scores, clusters };
+}
