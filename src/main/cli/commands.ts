@@ -189,7 +189,67 @@ export const commands: Record<string, Command> = {
       await runModels(context);
     },
   },
-  trash: notYet("the app's trash", 'trash [list|restore <path>|empty]', 'the trash, issue 6'),
+  trash: {
+    summary: "the app's trash: list it, move photos in, restore them, empty it to the system trash",
+    usage: 'trash [list|add <path>...|restore <path>...|empty]',
+    async run({ args, output, openLibrary }) {
+      const [action = 'list', ...paths] = args;
+      if (!['list', 'add', 'restore', 'empty'].includes(action))
+        throw new UsageError(
+          `unknown trash action "${action}" (usage: shoebox trash [list|add <path>...|restore <path>...|empty])`,
+        );
+      if ((action === 'add' || action === 'restore') && paths.length === 0)
+        throw new UsageError(`trash ${action} needs at least one photo path`);
+      if ((action === 'list' || action === 'empty') && paths.length > 0)
+        throw new UsageError(`trash ${action} takes no paths`);
+      const library = await openLibrary();
+      try {
+        type Line = { path: string; outcome: string; reason?: string; restoredTo?: string };
+        let outcomes: Line[] | null = null;
+        if (action === 'add') outcomes = await library.trash.add(paths);
+        else if (action === 'restore') {
+          // Never overwrites: a path taken meanwhile gets "name (restored).ext".
+          outcomes = await library.trash.restore(paths, { onConflict: 'suffix' });
+          // Restored photos are back in the catalog when the command returns.
+          await library.whenIdle();
+        } else if (action === 'empty') outcomes = await library.trash.empty();
+        const items = library.trash
+          .list()
+          .map((item) => ({ path: item.path, trashedAt: item.trashedAt }));
+        const failed = (outcomes ?? []).filter(
+          (o) => o.outcome === 'skipped' || o.outcome === 'not-deleted',
+        );
+        output.result(outcomes ? { items, outcomes } : { items }, () => {
+          const lines = (outcomes ?? []).map((o) => {
+            if (o.outcome === 'trashed') return `Moved to the trash: ${o.path}`;
+            if (o.outcome === 'restored')
+              return o.restoredTo && o.restoredTo !== o.path
+                ? `Restored ${o.path} as ${o.restoredTo} (another file had taken its name)`
+                : `Restored ${o.path}`;
+            if (o.outcome === 'emptied') return `Sent to the system trash: ${o.path}`;
+            if (o.outcome === 'not-deleted') return `Not deleted: ${o.path}: ${o.reason}`;
+            return `Skipped ${o.path}: ${o.reason}`;
+          });
+          lines.push(
+            items.length === 0
+              ? "Shoebox's trash is empty."
+              : `In Shoebox's trash (${items.length}):\n` +
+                  items
+                    .map((i) => `  ${new Date(i.trashedAt).toLocaleString()}  ${i.path}`)
+                    .join('\n'),
+          );
+          return lines.join('\n');
+        });
+        if (failed.length > 0)
+          throw new WorkError(
+            `${failed.length} of ${outcomes!.length} photo${outcomes!.length === 1 ? '' : 's'} ` +
+              `${action === 'empty' ? 'were not deleted' : 'were skipped'} (first: ${failed[0]!.reason}).`,
+          );
+      } finally {
+        await library.close();
+      }
+    },
+  },
   serve: notYet(
     'serves the full UI to a browser',
     'serve [--port P] [--host H]',

@@ -2,6 +2,7 @@
 // (0 success, 1 the work failed, 2 bad usage), each failure with one line on stderr.
 import { parseArgs } from 'node:util';
 import { defaultLibraryDir, Library } from '../engine/library.ts';
+import { recoveryMessage } from '../engine/catalog/recovery.ts';
 import { commands } from './commands.ts';
 import { UsageError, WorkError } from './errors.ts';
 import { createOutput } from './output.ts';
@@ -63,7 +64,12 @@ export async function main(argv: string[]): Promise<number> {
       libraryDir,
       options: parsed.values as Record<string, string | boolean | undefined>,
       output,
-      openLibrary: (options) => Library.open(libraryDir, options),
+      openLibrary: async (options) => {
+        const library = await Library.open(libraryDir, options);
+        // A damaged catalog was set aside and is being rebuilt: say so, on stderr.
+        if (library.recovery) output.log(`shoebox: ${recoveryMessage(library.recovery)}`);
+        return library;
+      },
     });
     return 0;
   } catch (error) {

@@ -7,6 +7,7 @@ import type {
   PaletteColour,
   Photo,
 } from '../../shared/domain.ts';
+import type { TrashService } from './trash/service.ts';
 
 export type PhotoSort = 'takenAt' | 'name' | 'size';
 
@@ -30,6 +31,8 @@ export interface LibraryStatus {
   modelProgress: { embedded: number; total: number };
   /** Why the watcher is not live, when it has fallen back to periodic rescans. */
   watchFallback: string | null;
+  /** Set when the catalog was found damaged at open, set aside and rebuilt: what to tell the user. */
+  catalogRecovery: string | null;
 }
 
 export interface PhotosChanged {
@@ -51,6 +54,8 @@ export interface LibraryEvents {
 
 export interface LibraryService {
   readonly dir: string;
+  /** Shoebox's trash: remove (verified), list, restore, empty to the OS trash. */
+  readonly trash: TrashService;
   listFolders(): Folder[];
   /** Adds a folder (validated: exists, is a folder, readable) and starts indexing it in the background. */
   addFolder(path: string): Promise<Folder>;

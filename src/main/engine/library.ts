@@ -7,6 +7,10 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { FailedPhoto, Folder, IndexProgress } from '../../shared/domain.ts';
 import { Catalog, type PhotoFileRow } from './catalog/catalog.ts';
+import { openCatalogSafely, recoveryMessage, type CatalogRecovery } from './catalog/recovery.ts';
+import { Journal } from './journal/journal.ts';
+import type { OsTrashMover } from './trash/os-trash.ts';
+import { TrashService } from './trash/service.ts';
 import type { Photo } from '../../shared/domain.ts';
 import type { StoreOptions } from './embed/model-store.ts';
 import { NoTextModelError, searchByText } from './embed/text-search.ts';
@@ -40,6 +44,8 @@ export interface OpenLibraryOptions {
   rescanIntervalMs?: number;
   taskTimeoutMs?: number;
   watcher?: FolderWatcherOptions;
+  /** How emptying the trash reaches the OS trash; the desktop app passes shell.trashItem's. */
+  osTrash?: OsTrashMover;
   /** Where models may come from (bundled resources, extra manifests). */
   models?: StoreOptions;
 }
@@ -61,6 +67,11 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   readonly dir: string;
   private readonly layout: LibraryLayout;
   private readonly catalog: Catalog;
+  /** Trash records, decisions and the folder list: what a catalog rebuild must not lose. */
+  readonly journal: Journal;
+  readonly trash: TrashService;
+  /** Set when the catalog was damaged at open and was set aside and rebuilt. */
+  recovery: CatalogRecovery | null = null;
   private readonly indexer: Indexer;
   readonly models: ModelManager;
   private watcher: FolderWatcher | null = null;
@@ -83,11 +94,27 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   private constructor(
     layout: LibraryLayout,
     private readonly options: OpenLibraryOptions,
+    catalog: Catalog,
+    journal: Journal,
   ) {
     super();
     this.dir = layout.dir;
     this.layout = layout;
-    this.catalog = new Catalog(layout.catalog);
+    this.catalog = catalog;
+    this.journal = journal;
+    this.trash = new TrashService(journal, {
+      roots: () => this.catalog.listFolders().map((folder) => folder.path),
+      isReferenceFolder: (path) =>
+        this.catalog.listFolders().some((f) => f.isReference && isInside(path, f.path)),
+      expectationFor: (path) => {
+        const row = this.catalog.photoFileByPath(path);
+        return row?.contentHash
+          ? { size: row.size, mtimeMs: row.mtimeMs, contentHash: row.contentHash }
+          : null;
+      },
+      osTrash: options.osTrash,
+      onPathsChanged: (paths) => this.trashMoved(paths),
+    });
     const workers = options.workers ?? Math.max(1, Math.min(4, availableParallelism()));
     this.indexer = new Indexer(this.catalog, {
       workers,
@@ -104,9 +131,27 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   static async open(dir: string, options: OpenLibraryOptions = {}): Promise<Library> {
     const layout = libraryLayout(resolve(dir));
     await mkdir(layout.thumbnails, { recursive: true });
-    const library = new Library(layout, options);
+    const journal = new Journal(layout.journal);
+    let opened;
+    try {
+      opened = await openCatalogSafely(layout.catalog, (file) => new Catalog(file));
+    } catch (error) {
+      journal.close();
+      throw error;
+    }
+    const library = new Library(layout, options, opened.catalog, journal);
+    library.recovery = opened.recovered;
     library.excludeRealPaths = [await realpath(layout.dir)];
+    const refill = library.reconcileFolders();
+    // Moves into, out of and through the trash that a crash interrupted are settled first.
+    await library.trash.reconcile();
     if (options.watch) await library.startWatching();
+    if (opened.recovered) library.notice('warning', recoveryMessage(opened.recovered));
+    if (refill) {
+      void library
+        .enqueue(() => library.scan(library.catalog.listFolders()))
+        .catch((error) => library.notice('error', String(error)));
+    }
     // Jobs left by an interrupted run resume now, and photos the active model has not embedded
     // yet are queued.
     const toEmbed = await library.models.refresh();
@@ -118,6 +163,53 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     }
     library.indexer.kick();
     return library;
+  }
+
+  /**
+   * Keeps the journal's folder list and the catalog's in step. A catalog with no folders while
+   * the journal lists some was rebuilt (or lost): the folders come back from the journal, and
+   * true is returned so the caller rescans them.
+   */
+  private reconcileFolders(): boolean {
+    const inCatalog = this.catalog.listFolders();
+    const inJournal = this.journal.listFolders();
+    if (inCatalog.length === 0 && inJournal.length > 0) {
+      this.catalog.transaction(() => {
+        for (const folder of inJournal) {
+          const added = this.catalog.addFolder(folder.path, folder.addedAt);
+          if (folder.isReference) this.catalog.setReferenceFolder(added.id, true);
+        }
+      });
+      return true;
+    }
+    const known = new Set(inCatalog.map((folder) => folder.path));
+    for (const folder of inJournal)
+      if (!known.has(folder.path)) this.journal.removeFolder(folder.path);
+    for (const folder of inCatalog)
+      this.journal.putFolder(folder.path, folder.isReference, folder.addedAt);
+    return false;
+  }
+
+  /** The trash moved photos away or back: drop the rows of the gone, re-index the returned. */
+  private trashMoved(paths: string[]): void {
+    const gone: number[] = [];
+    const back: string[] = [];
+    for (const path of paths) {
+      if (existsSync(path)) back.push(path);
+      else {
+        const row = this.catalog.photoFileByPath(path);
+        if (row) gone.push(row.id);
+      }
+    }
+    if (gone.length > 0) {
+      this.catalog.deletePhotos(gone);
+      this.noteChanges({ removed: gone });
+    }
+    if (back.length > 0) {
+      void this.enqueue(() =>
+        this.applyBatch({ paths: back, addedFolders: [], removedFolders: [] }),
+      ).catch((error) => this.notice('error', String(error)));
+    }
   }
 
   // --- folders ---------------------------------------------------------------------------------
@@ -164,22 +256,28 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
         for (const row of this.catalog.photoFilesInFolder(inner.id))
           this.catalog.movePhoto(row.id, added.id, row);
         this.catalog.removeFolder(inner.id);
+        this.journal.removeFolder(inner.path);
       }
       return added;
     });
+    this.journal.putFolder(folder.path, folder.isReference, folder.addedAt);
     await this.rewatch();
     return folder;
   }
 
   removeFolder(folderId: number): void {
     const removed = this.catalog.photoFilesInFolder(folderId).map((row) => row.id);
+    const folder = this.catalog.listFolders().find((f) => f.id === folderId);
     this.catalog.removeFolder(folderId);
+    if (folder) this.journal.removeFolder(folder.path);
     this.noteChanges({ removed });
     void this.rewatch();
   }
 
   setReferenceFolder(folderId: number, isReference: boolean): void {
     this.catalog.setReferenceFolder(folderId, isReference);
+    const folder = this.catalog.listFolders().find((f) => f.id === folderId);
+    if (folder) this.journal.putFolder(folder.path, isReference, folder.addedAt);
   }
 
   // --- keeping the catalog current -------------------------------------------------------------
@@ -341,6 +439,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       model: { id: model.id, dim: model.dim },
       modelProgress: { embedded: model.embedded, total: model.total },
       watchFallback: this.watchFallback,
+      catalogRecovery: this.recovery ? recoveryMessage(this.recovery) : null,
     };
   }
 
@@ -433,6 +532,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     await this.indexer.close();
     await this.models.close();
     this.catalog.close();
+    this.journal.close();
   }
 }
 

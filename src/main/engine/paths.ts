@@ -21,18 +21,19 @@ export function defaultLibraryDir(): string {
 export interface LibraryLayout {
   dir: string;
   catalog: string;
+  /** The durable journal: trash records, decisions, folder list (never rebuilt). */
+  journal: string;
   thumbnails: string;
   models: string;
-  trash: string;
 }
 
 export function libraryLayout(dir: string): LibraryLayout {
   return {
     dir,
     catalog: join(dir, 'catalog.sqlite'),
+    journal: join(dir, 'journal.sqlite'),
     thumbnails: join(dir, 'thumbnails'),
     models: join(dir, 'models'),
-    trash: join(dir, 'trash'),
   };
 }
 

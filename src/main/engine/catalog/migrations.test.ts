@@ -18,7 +18,7 @@ describe('migrations', () => {
   it('migration 1 creates the catalog tables and records the version', () => {
     const db = new Database(':memory:');
     expect(migrate(db, 1)).toBe(1);
-    expect(tables(db)).toEqual(['decisions', 'features', 'folders', 'jobs', 'photos', 'settings']);
+    expect(tables(db)).toEqual(['features', 'folders', 'jobs', 'photos', 'settings']);
     db.pragma('foreign_keys = ON');
     db.prepare(`INSERT INTO folders (path, added_at) VALUES ('/p', 1)`).run();
     db.prepare(

@@ -12,7 +12,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   {
     version: 1,
-    name: 'initial catalog: folders, photos, features, jobs, decisions, settings',
+    name: 'initial catalog: folders, photos, features, jobs, settings',
     up(db) {
       db.exec(`
         CREATE TABLE folders (
@@ -69,16 +69,9 @@ export const migrations: readonly Migration[] = [
           attempts  INTEGER NOT NULL DEFAULT 0
         );
 
-        -- The user's decisions, stored by content identity (a JSON array of sorted content
-        -- hashes) so they survive rescans, moves and rebuilds of everything else.
-        CREATE TABLE decisions (
-          id         INTEGER PRIMARY KEY,
-          kind       TEXT NOT NULL,
-          hashes     TEXT NOT NULL,
-          detail     TEXT,
-          created_at INTEGER NOT NULL
-        );
-        CREATE INDEX decisions_kind ON decisions(kind);
+        -- The user's decisions are not here: they live in the journal (journal.sqlite), which
+        -- a rebuild of this catalog never touches.
+
 
         CREATE TABLE settings (
           key   TEXT PRIMARY KEY,
