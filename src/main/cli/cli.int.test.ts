@@ -85,7 +85,13 @@ describe('shoebox CLI', () => {
         { id: 'clip-vit-b32', installed: false, active: false },
       ],
     });
-    const noSuchImport = await shoebox(['models', 'import', join(work.path, 'nope'), '--library', library]);
+    const noSuchImport = await shoebox([
+      'models',
+      'import',
+      join(work.path, 'nope'),
+      '--library',
+      library,
+    ]);
     expect(noSuchImport.code).toBe(1);
     expect(noSuchImport.stderr.trim().split('\n')).toHaveLength(1);
 
