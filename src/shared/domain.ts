@@ -2,17 +2,7 @@
 
 /** Image formats Shoebox recognises by their first bytes, whatever the file is named. */
 export type ImageFormat =
-  | 'jpeg'
-  | 'png'
-  | 'webp'
-  | 'gif'
-  | 'avif'
-  | 'tiff'
-  | 'heic'
-  | 'bmp'
-  | 'svg'
-  | 'pdf'
-  | 'unknown';
+  'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff' | 'heic' | 'bmp' | 'svg' | 'pdf' | 'unknown';
 
 export type PhotoStatus = 'pending' | 'indexed' | 'failed';
 

@@ -6,6 +6,7 @@ import { UsageError, WorkError } from './errors.ts';
 import type { Output } from './output.ts';
 import { NoTextModelError } from '../engine/embed/text-search.ts';
 import { runModels } from './models-command.ts';
+import { runServe } from './serve-command.ts';
 
 /** Reads a whole-number option, with its default; anything else is a usage error. */
 export function positiveInteger(value: unknown, name: string, fallback: number): number {
@@ -250,9 +251,10 @@ export const commands: Record<string, Command> = {
       }
     },
   },
-  serve: notYet(
-    'serves the full UI to a browser',
-    'serve [--port P] [--host H]',
-    'the desktop app, issue 4',
-  ),
+  serve: {
+    summary: 'serves the full UI to a browser',
+    usage: 'serve [--port P] [--host H]',
+    options: { port: { type: 'string' }, host: { type: 'string' } },
+    run: runServe,
+  },
 };

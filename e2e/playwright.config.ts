@@ -1,0 +1,42 @@
+// End-to-end specs drive the real UI over the real engine and real files. The same specs run in
+// two projects: Debian's Chromium against `shoebox serve` (startServer in-process), and the
+// desktop app through Playwright's _electron when an Electron binary is installed.
+import { defineConfig } from '@playwright/test';
+import type { ShoeboxOptions } from './fixtures.ts';
+
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export default defineConfig<ShoeboxOptions>({
+  testDir: '.',
+  testMatch: '*.spec.ts',
+  outputDir: './artifacts',
+  // Two shared cores: one spec at a time, each with its own engine and decode worker.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 120_000,
+  expect: { timeout: 20_000 },
+  reporter: [['list']],
+  use: {
+    screenshot: 'only-on-failure',
+    viewport: { width: 1360, height: 860 },
+    colorScheme: 'dark',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        shell: 'browser',
+        browserName: 'chromium',
+        launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
+      },
+    },
+    { name: 'electron', use: { shell: 'electron' } },
+  ],
+});

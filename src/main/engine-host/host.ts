@@ -1,0 +1,54 @@
+// Entry of the engine's utility process. It opens the library (which starts its own decode
+// workers and SQLite catalog here, off Electron's main thread) and answers the main process's
+// messages with the same handlers `shoebox serve` uses.
+import type { ParentPort } from 'electron';
+import { serializeError } from '../../shared/api.ts';
+import { defaultLibraryDir, openLibrary } from '../engine/library.ts';
+import {
+  createEngineHandlers,
+  dispatchEngineCall,
+  relayEngineEvents,
+} from '../handlers/engine-handlers.ts';
+import { resolveMedia } from '../handlers/media.ts';
+import type { FromHost, ToHost } from './protocol.ts';
+
+const port = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
+if (!port) {
+  throw new Error('The engine host runs only as an Electron utility process.');
+}
+const send = (message: FromHost) => port.postMessage(message);
+
+async function main(parentPort: ParentPort): Promise<void> {
+  const library = await openLibrary(defaultLibraryDir(), { watch: true });
+  const handlers = createEngineHandlers(library);
+  relayEngineEvents(library, (name, payload) => send({ kind: 'event', name, payload }));
+
+  parentPort.on('message', ({ data }: { data: ToHost }) => {
+    if (data.kind === 'close') {
+      void library.close().finally(() => {
+        send({ kind: 'closed' });
+        process.exit(0);
+      });
+      return;
+    }
+    void (async () => {
+      try {
+        const value =
+          data.kind === 'call'
+            ? await dispatchEngineCall(handlers, data.name, data.args)
+            : resolveMedia(library, data.media, data.idText);
+        send({ kind: 'result', id: data.id, ok: true, value: value ?? null });
+      } catch (error) {
+        send({ kind: 'result', id: data.id, ok: false, error: serializeError(error) });
+      }
+    })();
+  });
+  send({ kind: 'ready', dir: library.dir });
+}
+
+main(port).catch((error: unknown) => {
+  // Opening the library failed (unreadable catalog, disk full): say why, then stop, so the
+  // main process can tell the person instead of waiting forever.
+  send({ kind: 'fatal', message: error instanceof Error ? error.message : String(error) });
+  setTimeout(() => process.exit(1), 100);
+});

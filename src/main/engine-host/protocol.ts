@@ -1,0 +1,18 @@
+// Messages between Electron's main process and the engine host (a utility process). The
+// contract's engine calls travel as they are; two private requests serve the media protocol
+// and "show in folder", which need a path the renderer must never see.
+import type { EventName, SerializedError } from '../../shared/api.ts';
+import type { MediaKind } from '../handlers/media.ts';
+
+export type ToHost =
+  | { kind: 'call'; id: number; name: string; args: unknown }
+  | { kind: 'media'; id: number; media: MediaKind; idText: string }
+  | { kind: 'close' };
+
+export type FromHost =
+  | { kind: 'ready'; dir: string }
+  | { kind: 'result'; id: number; ok: true; value: unknown }
+  | { kind: 'result'; id: number; ok: false; error: SerializedError }
+  | { kind: 'event'; name: EventName; payload: unknown }
+  | { kind: 'fatal'; message: string }
+  | { kind: 'closed' };
