@@ -96,9 +96,9 @@ function toFileRow(row: PhotoRowDb): PhotoFileRow {
 
 const orderColumns: Record<PhotoOrder, string> = {
   // Photos without a date sort after dated ones, by name, so the order is total and stable.
-  takenAt: 'taken_at IS NULL, taken_at {dir}, path',
+  takenAt: 'taken_at IS NULL, taken_at {dir}, path {dir}',
   name: 'path {dir}',
-  size: 'size {dir}, path',
+  size: 'size {dir}, path {dir}',
 };
 
 export class Catalog {
@@ -287,20 +287,24 @@ export class Catalog {
     total: number;
     photos: Photo[];
   } {
-    const dir = query.descending ? 'DESC' : 'ASC';
-    const order = orderColumns[query.order].replaceAll('{dir}', dir);
-    const where =
-      query.folderId === undefined ? `status = 'indexed'` : `status = 'indexed' AND folder_id = ?`;
     const params = query.folderId === undefined ? [] : [query.folderId];
     const total = (
-      this.db.prepare(`SELECT count(*) AS n FROM photos WHERE ${where}`).get(...params) as {
+      this.db
+        .prepare(`SELECT count(*) AS n FROM photos WHERE ${gridWhere(query)}`)
+        .get(...params) as {
         n: number;
       }
     ).n;
     const rows = this.db
-      .prepare(`SELECT * FROM photos WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .prepare(this.listPhotosSql(query))
       .all(...params, query.limit, query.offset) as PhotoRowDb[];
     return { total, photos: rows.map(toPhoto) };
+  }
+
+  /** One grid page's query; its ORDER BY matches a migration-3 index term for term. */
+  listPhotosSql(query: { order: PhotoOrder; descending?: boolean; folderId?: number }): string {
+    const order = orderColumns[query.order].replaceAll('{dir}', query.descending ? 'DESC' : 'ASC');
+    return `SELECT * FROM photos WHERE ${gridWhere(query)} ORDER BY ${order} LIMIT ? OFFSET ?`;
   }
 
   countByStatus(): Record<PhotoStatus, number> {
@@ -510,4 +514,10 @@ export class Catalog {
 
 function pathSeparator(path: string): string {
   return path.includes('\\') && !path.includes('/') ? '\\' : '/';
+}
+
+function gridWhere(query: { folderId?: number }): string {
+  return query.folderId === undefined
+    ? `status = 'indexed'`
+    : `status = 'indexed' AND folder_id = ?`;
 }

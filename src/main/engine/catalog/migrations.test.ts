@@ -57,6 +57,26 @@ describe('migrations', () => {
     ).toThrow(/UNIQUE/);
   });
 
+  it('migration 3 lets every grid page read in index order, without sorting the table', async () => {
+    const { Catalog } = await import('./catalog.ts');
+    const catalog = new Catalog(':memory:');
+    for (const order of ['takenAt', 'name', 'size'] as const) {
+      for (const descending of [false, true]) {
+        const sql = catalog.listPhotosSql({ order, descending, folderId: undefined });
+        const plan = (
+          catalog.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(500, 100_000) as {
+            detail: string;
+          }[]
+        ).map((row) => row.detail);
+        expect(plan.join(' | '), `${order} ${descending ? 'desc' : 'asc'}`).not.toMatch(
+          /TEMP B-TREE/,
+        );
+        expect(plan.join(' | ')).toMatch(/USING (COVERING )?INDEX photos_grid_/);
+      }
+    }
+    catalog.close();
+  });
+
   it('is idempotent and refuses a catalog from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);
