@@ -1,7 +1,6 @@
 // Three builds: main (Electron main, the engine host and the engine's worker entries, flat in
 // out/main so workers resolve next to the chunk that spawns them), preload (CommonJS, because a
 // sandboxed preload cannot be an ES module) and the renderer (React).
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
@@ -9,18 +8,14 @@ import { defineConfig } from 'electron-vite';
 const root = import.meta.dirname;
 
 // Entries that run in their own process or thread. The engine resolves its workers at runtime
-// as `<name>.js` beside the built chunk, so each must be an input of its own. A worker entry the
-// engine has not written yet is simply not built.
+// as `<name>.js` beside the built chunk, so each must be an input of its own.
 const mainInputs: Record<string, string> = {
   index: resolve(root, 'src/main/index.ts'),
   'engine-host': resolve(root, 'src/main/engine-host/host.ts'),
+  'decode-worker': resolve(root, 'src/main/engine/index/decode-worker.ts'),
+  'embedding-worker': resolve(root, 'src/main/engine/embed/embedding-worker.ts'),
+  'layout-worker': resolve(root, 'src/main/engine/analysis/layout-worker.ts'),
 };
-for (const [name, path] of Object.entries({
-  'decode-worker': 'src/main/engine/index/decode-worker.ts',
-  'embedding-worker': 'src/main/engine/embed/embedding-worker.ts',
-})) {
-  if (existsSync(resolve(root, path))) mainInputs[name] = resolve(root, path);
-}
 
 // Native modules load .node binaries from their own folders: never bundle them.
 const nativeModules = ['sharp', 'better-sqlite3', 'onnxruntime-node', 'usearch'];

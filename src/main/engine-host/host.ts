@@ -19,7 +19,15 @@ if (!port) {
 const send = (message: FromHost) => port.postMessage(message);
 
 async function main(parentPort: ParentPort): Promise<void> {
-  const library = await openLibrary(defaultLibraryDir(), { watch: true });
+  // Threads, not processes, for decoding: a packaged app's fuses forbid starting Electron as
+  // Node, and this utility process is already the crash boundary (main restarts it). Bundled
+  // models are found in the app's resources folder.
+  const resourcesDir = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+  const library = await openLibrary(defaultLibraryDir(), {
+    watch: true,
+    workerTransport: 'thread',
+    models: { resourcesDir: resourcesDir ?? null },
+  });
   const handlers = createEngineHandlers(library);
   relayEngineEvents(library, (name, payload) => send({ kind: 'event', name, payload }));
 

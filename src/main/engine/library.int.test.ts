@@ -177,6 +177,28 @@ describe('indexing a folder', () => {
   });
 });
 
+describe('decoding in worker threads (the packaged desktop app)', () => {
+  it('indexes and contains failures the same way as worker processes', async () => {
+    await writePhoto('a.jpg', 61);
+    await writePhoto('b.jpg', 62);
+    await writeFile(join(photos, 'broken.jpg'), 'not a photo at all');
+    const library = await Library.open(libraryDir, { workers: 2, workerTransport: 'thread' });
+    open.push(library);
+    const report = await library.sync([await library.registerFolder(photos)]);
+    expect(report).toMatchObject({ indexed: 2, failedNow: 1 });
+    expect(library.listFailures()).toEqual([
+      { path: join(photos, 'broken.jpg'), reason: 'not an image' },
+    ]);
+    expect(
+      existsSync(
+        library.thumbnailPath(
+          library.listPhotos({ sort: 'name', offset: 0, limit: 1 }).photos[0]!.id,
+        )!,
+      ),
+    ).toBe(true);
+  });
+});
+
 describe('hostile files', () => {
   it('indexes or lists every file with a one-sentence reason, finishes, and writes no user file', async () => {
     const expectations = await makeHostileCorpus(photos);

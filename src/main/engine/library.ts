@@ -15,6 +15,7 @@ import type { Photo } from '../../shared/domain.ts';
 import type { StoreOptions } from './embed/model-store.ts';
 import { NoTextModelError, searchByText } from './embed/text-search.ts';
 import { ModelManager } from './models.ts';
+import type { WorkerTransport } from './index/worker-handle.ts';
 import { decodePalette } from './index/feature-records.ts';
 import { Indexer } from './index/indexer.ts';
 import { thumbnailPath } from './index/thumbnails.ts';
@@ -43,6 +44,8 @@ export interface OpenLibraryOptions {
   /** Rescan period once watching has fallen back to polling. */
   rescanIntervalMs?: number;
   taskTimeoutMs?: number;
+  /** Decode in worker processes (default) or threads (hosts that cannot start Node processes). */
+  workerTransport?: WorkerTransport;
   watcher?: FolderWatcherOptions;
   /** How emptying the trash reaches the OS trash; the desktop app passes shell.trashItem's. */
   osTrash?: OsTrashMover;
@@ -120,6 +123,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       workers,
       thumbnailDir: layout.thumbnails,
       taskTimeoutMs: options.taskTimeoutMs,
+      transport: options.workerTransport,
     });
     this.models = new ModelManager(layout.dir, this.catalog, this.indexer, options.models);
     this.indexer.on('progress', (progress) => this.emit('progress', progress));

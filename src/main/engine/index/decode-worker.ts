@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
+import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { analysePhoto } from '../features/analyse.ts';
 import { PhotoFailure, failureFromDecoderError } from '../features/failures.ts';
@@ -17,25 +18,36 @@ const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 // One libvips thread per worker process: the pool runs one process per core, and a bounded,
 // uncached libvips keeps each process's memory flat however many photos pass through it.
+// (In thread mode these settings are shared by the threads of one process: still one thread per
+// worker on average, and no cache.)
 sharp.concurrency(1);
 sharp.cache(false);
 
+// The same file runs as a child process (the CLI, `serve`, a development app) or as a worker
+// thread (a packaged desktop app, whose fuses forbid starting Electron as Node).
+const channel = parentPort;
 const send = (message: FromWorker): void => {
-  process.send?.(message);
+  if (channel) channel.postMessage(message);
+  else process.send?.(message);
 };
 
 const waitingForProceed = new Map<number, (analyse: boolean) => void>();
 
-process.on('message', (message: ToWorker) => {
+const onMessage = (message: ToWorker): void => {
   if (message.type === 'proceed') {
     waitingForProceed.get(message.taskId)?.(message.analyse);
     waitingForProceed.delete(message.taskId);
   } else if (message.type === 'task') {
     void runTask(message.task);
   }
-});
-// The parent going away means nobody will read our results: stop at once.
-process.on('disconnect', () => process.exit(0));
+};
+if (channel) {
+  channel.on('message', onMessage);
+} else {
+  process.on('message', onMessage);
+  // The parent going away means nobody will read our results: stop at once.
+  process.on('disconnect', () => process.exit(0));
+}
 
 async function runTask(task: DecodeTask): Promise<void> {
   let contentHash: string | null = null;

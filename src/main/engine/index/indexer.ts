@@ -7,6 +7,7 @@ import type { IndexProgress } from '../../../shared/domain.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { DecodePool, WorkerCrashedError } from './pool.ts';
 import type { Embedder } from '../embed/embedder.ts';
+import type { WorkerTransport } from './worker-handle.ts';
 import {
   decodeMeta,
   embeddingRecord,
@@ -40,6 +41,7 @@ export interface IndexerOptions {
   workers: number;
   thumbnailDir: string;
   taskTimeoutMs?: number;
+  transport?: WorkerTransport;
 }
 
 export class Indexer extends EventEmitter<IndexerEvents> {
@@ -60,7 +62,11 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     private readonly options: IndexerOptions,
   ) {
     super();
-    this.pool = new DecodePool({ size: options.workers, taskTimeoutMs: options.taskTimeoutMs });
+    this.pool = new DecodePool({
+      size: options.workers,
+      taskTimeoutMs: options.taskTimeoutMs,
+      transport: options.transport,
+    });
   }
 
   /** Starts working through the queue if it is not already. Call after enqueueing jobs. */
@@ -146,7 +152,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       );
     } catch (error) {
       if (this.stopped) return;
-      if (error instanceof WorkerCrashedError && !error.message.startsWith('the decoder crashed')) {
+      if (error instanceof WorkerCrashedError && !error.blamesFile) {
         // Not this file's fault (the pool was restarted): the job stays queued and runs again.
         this.running.delete(photoId);
         this.pump();

@@ -1,9 +1,9 @@
 // A pool of decode worker processes, one task at a time each. Separate processes (not threads)
 // because a native decoder crash or a runaway allocation must cost one file, not the app: a
 // worker that dies or overruns its time is replaced and its task reported as failed.
-import { fork, type ChildProcess } from 'node:child_process';
 import type { DecodeOutcome, DecodeTask, FromWorker, ToWorker } from './protocol.ts';
 import { resolveWorkerEntry } from './worker-entry.ts';
+import { startWorker, type WorkerHandle, type WorkerTransport } from './worker-handle.ts';
 
 export interface PoolOptions {
   size: number;
@@ -13,9 +13,19 @@ export interface PoolOptions {
   recycleAfter?: number;
   /** Heap limit of each worker's JavaScript side; image buffers live outside it. */
   maxOldSpaceMb?: number;
+  /** Worker processes (default) or threads (hosts that cannot start Node processes). */
+  transport?: WorkerTransport;
 }
 
-export class WorkerCrashedError extends Error {}
+/** A worker ended under a task. `blamesFile`: it died on that file, rather than being stopped. */
+export class WorkerCrashedError extends Error {
+  constructor(
+    message: string,
+    readonly blamesFile = false,
+  ) {
+    super(message);
+  }
+}
 export class TaskTimeoutError extends Error {}
 
 interface Running {
@@ -27,7 +37,7 @@ interface Running {
 }
 
 interface Worker {
-  child: ChildProcess;
+  handle: WorkerHandle;
   running: Running | null;
   tasksDone: number;
   ready: Promise<void>;
@@ -47,6 +57,7 @@ export class DecodePool {
       taskTimeoutMs: options.taskTimeoutMs ?? 120_000,
       recycleAfter: options.recycleAfter ?? 1000,
       maxOldSpaceMb: options.maxOldSpaceMb ?? 256,
+      transport: options.transport ?? 'process',
     };
     for (let i = 0; i < this.options.size; i += 1) this.addWorker();
   }
@@ -86,17 +97,10 @@ export class DecodePool {
 
   async close(): Promise<void> {
     this.closed = true;
-    const exits = this.workers.map(
-      (worker) =>
-        new Promise<void>((resolve) =>
-          worker.child.exitCode !== null ? resolve() : worker.child.once('exit', () => resolve()),
-        ),
-    );
     for (const worker of this.workers) {
       worker.running?.reject(new WorkerCrashedError('the indexer was stopped'));
-      worker.child.kill('SIGTERM');
     }
-    await Promise.all(exits);
+    await Promise.all(this.workers.map((worker) => worker.handle.stop()));
   }
 
   private acquire(): Promise<Worker> {
@@ -119,31 +123,24 @@ export class DecodePool {
 
   private addWorker(): void {
     const entry = resolveWorkerEntry(import.meta.url, 'decode-worker');
-    const child = fork(entry.file, [], {
-      execArgv: [...entry.execArgv, `--max-old-space-size=${this.options.maxOldSpaceMb}`],
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    const handle = startWorker(entry, this.options.transport, {
+      maxOldSpaceMb: this.options.maxOldSpaceMb,
     });
     let markReady: () => void = () => {};
     const worker: Worker = {
-      child,
+      handle,
       running: null,
       tasksDone: 0,
       ready: new Promise((resolve) => (markReady = resolve)),
     };
-    child.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') markReady();
-      else this.onMessage(worker, message);
+    handle.onMessage((message) => {
+      const typed = message as FromWorker;
+      if (typed.type === 'ready') markReady();
+      else this.onMessage(worker, typed);
     });
-    child.on('exit', (code, signal) => {
+    handle.onExit((crash) => {
       if (!this.workers.includes(worker)) return;
-      const why = signal
-        ? `the decoder crashed on this file (${signal})`
-        : `the decoder stopped unexpectedly (exit code ${code})`;
-      this.retire(worker, new WorkerCrashedError(why));
-    });
-    child.on('error', () => {
-      // 'exit' follows and does the bookkeeping.
+      this.retire(worker, new WorkerCrashedError(crash ?? 'the decoder stopped', crash !== null));
     });
     this.workers.push(worker);
     this.release(worker);
@@ -193,12 +190,11 @@ export class DecodePool {
       worker.running.reject(error ?? new WorkerCrashedError('the decoder was restarted'));
       worker.running = null;
     }
-    if (worker.child.exitCode === null && worker.child.signalCode === null)
-      worker.child.kill('SIGKILL');
+    worker.handle.kill();
     if (!this.closed) this.addWorker();
   }
 
   private sendTo(worker: Worker, message: ToWorker): void {
-    worker.child.send(message);
+    worker.handle.send(message);
   }
 }
