@@ -58,3 +58,97 @@ export interface FailedPhoto {
   path: string;
   reason: string;
 }
+
+// ---- Analysis results (duplicates, clusters, map, similar, colours) ----
+
+export type DuplicateTier = 'identical' | 'near';
+
+export interface DuplicateMember {
+  photo: Photo;
+  /** The suggested keeper(s) of the group. */
+  keep: boolean;
+  /** Why this photo is kept or suggested for removal, in plain words. */
+  why: string;
+  /** Whether it lies in a reference folder (never suggested for removal). */
+  inReferenceFolder: boolean;
+}
+
+export interface DuplicateGroup {
+  /** Stable for the same members: derived from their content hashes. */
+  id: string;
+  tier: DuplicateTier;
+  /** The lowest cosine similarity that holds the group together. */
+  minSimilarity: number;
+  members: DuplicateMember[];
+  /** Bytes freed by removing every photo not suggested to keep. */
+  bytesFreed: number;
+}
+
+export interface SimilarityHistogram {
+  /** Lower edge of each bin (cosine similarity); bins are equally wide. */
+  from: number;
+  to: number;
+  counts: number[];
+}
+
+export interface DuplicatesView {
+  threshold: number;
+  defaultThreshold: number;
+  /** The embedding the groups were computed in ('fingerprint' or a model id). */
+  model: string;
+  groups: DuplicateGroup[];
+  histogram: SimilarityHistogram;
+  totals: { groups: number; photos: number; bytesFreed: number };
+}
+
+export type DuplicateDecisionKind = 'keep-all' | 'not-duplicates';
+
+export interface ClusterCard {
+  id: number;
+  medoid: Photo;
+  size: number;
+  /** A short zero-shot label when a CLIP model is active, else null. */
+  label: string | null;
+}
+
+export interface ClusterScores {
+  silhouette: { k: number; value: number }[];
+  daviesBouldin: { k: number; value: number }[];
+  elbow: { k: number; cost: number }[];
+}
+
+export interface ClustersView {
+  k: number;
+  method: string;
+  model: string;
+  scores: ClusterScores;
+  clusters: ClusterCard[];
+}
+
+export interface ClusterMembersPage {
+  id: number;
+  total: number;
+  members: { photo: Photo; distance: number }[];
+}
+
+export interface MapPoint {
+  id: number;
+  x: number;
+  y: number;
+  cluster: number;
+}
+
+export interface MapLayoutView {
+  /** 'ready' with points; 'computing' while a layout runs in the background (progress 0..1). */
+  state: 'ready' | 'computing' | 'empty';
+  progress: number;
+  model: string;
+  points: MapPoint[];
+}
+
+export interface ScoredPhoto {
+  photo: Photo;
+  /** Cosine similarity for content; palette score in [0, 1] for colour. */
+  score: number;
+  palette?: string[];
+}
