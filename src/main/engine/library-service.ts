@@ -8,6 +8,9 @@ import type {
   Photo,
 } from '../../shared/domain.ts';
 import type { TrashService } from './trash/service.ts';
+import type { AnalysisApi } from './analysis-api.ts';
+import type { ModelListEntry } from './embed/model-store.ts';
+import type { ScoredPhoto } from '../../shared/domain.ts';
 
 export type PhotoSort = 'takenAt' | 'name' | 'size';
 
@@ -56,6 +59,18 @@ export interface LibraryService {
   readonly dir: string;
   /** Shoebox's trash: remove (verified), list, restore, empty to the OS trash. */
   readonly trash: TrashService;
+  /** Duplicates, clusters, the map, similar and colour search. */
+  readonly analysis: AnalysisApi;
+  /** Photos best matching a text, by the active CLIP model (NoTextModelError without one). */
+  searchText(text: string, k: number): Promise<ScoredPhoto[]>;
+  /** The built-in fingerprint and every known model: installed, active, where from. */
+  listModels(): Promise<ModelListEntry[]>;
+  /** Makes an installed model active; returns how many photos are queued to re-embed. */
+  useModel(id: string): Promise<number>;
+  /** Installs a model from a folder (offline machines) and makes it active. */
+  importModel(dir: string): Promise<void>;
+  /** Downloads a known model (pinned revision, verified) and makes it active. */
+  fetchModel(id: string, onProgress?: (fraction: number) => void): Promise<void>;
   listFolders(): Folder[];
   /** Adds a folder (validated: exists, is a folder, readable) and starts indexing it in the background. */
   addFolder(path: string): Promise<Folder>;

@@ -11,8 +11,15 @@ import { openCatalogSafely, recoveryMessage, type CatalogRecovery } from './cata
 import { Journal } from './journal/journal.ts';
 import type { OsTrashMover } from './trash/os-trash.ts';
 import { TrashService } from './trash/service.ts';
-import type { Photo } from '../../shared/domain.ts';
-import type { StoreOptions } from './embed/model-store.ts';
+import type { ScoredPhoto } from '../../shared/domain.ts';
+import { AnalysisService } from './analysis-service.ts';
+import {
+  fetchModel,
+  importModel,
+  listModels,
+  type ModelListEntry,
+  type StoreOptions,
+} from './embed/model-store.ts';
 import { NoTextModelError, searchByText } from './embed/text-search.ts';
 import { ModelManager } from './models.ts';
 import type { WorkerTransport } from './index/worker-handle.ts';
@@ -53,11 +60,6 @@ export interface OpenLibraryOptions {
   models?: StoreOptions;
 }
 
-export interface TextSearchHit {
-  photo: Photo;
-  score: number;
-}
-
 export interface SyncReport extends ScanReport {
   indexed: number;
   failedNow: number;
@@ -77,6 +79,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   recovery: CatalogRecovery | null = null;
   private readonly indexer: Indexer;
   readonly models: ModelManager;
+  readonly analysis: AnalysisService;
   private watcher: FolderWatcher | null = null;
   private watchFallback: string | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
@@ -107,8 +110,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     this.journal = journal;
     this.trash = new TrashService(journal, {
       roots: () => this.catalog.listFolders().map((folder) => folder.path),
-      isReferenceFolder: (path) =>
-        this.catalog.listFolders().some((f) => f.isReference && isInside(path, f.path)),
+      isReferenceFolder: (path) => this.isInReferenceFolder(path),
       expectationFor: (path) => {
         const row = this.catalog.photoFileByPath(path);
         return row?.contentHash
@@ -126,6 +128,13 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       transport: options.workerTransport,
     });
     this.models = new ModelManager(layout.dir, this.catalog, this.indexer, options.models);
+    this.analysis = new AnalysisService({
+      catalog: this.catalog,
+      journal: this.journal,
+      models: this.models,
+      probe: (path, clipInput) => this.indexer.probe(path, clipInput),
+      isReferenceFolder: (path) => this.isInReferenceFolder(path),
+    });
     this.indexer.on('progress', (progress) => this.emit('progress', progress));
     this.indexer.on('photoDone', ({ photoId, status }) => {
       if (status === 'indexed') this.noteChanges({ added: [photoId] });
@@ -488,7 +497,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   }
 
   /** Photos best matching a text, by the active CLIP model. */
-  async searchText(text: string, k: number): Promise<TextSearchHit[]> {
+  async searchText(text: string, k: number): Promise<ScoredPhoto[]> {
     const space = this.models.activeSpace();
     const embedder = this.models.embedder();
     if (!space || !embedder) throw new NoTextModelError(this.models.status().id);
@@ -504,13 +513,38 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     return this.models.use(id);
   }
 
+  listModels(): Promise<ModelListEntry[]> {
+    return listModels(this.dir, this.options.models);
+  }
+
+  async importModel(dir: string): Promise<void> {
+    await importModel(dir, this.dir, { ...this.options.models, activate: true });
+    await this.models.refresh();
+  }
+
+  async fetchModel(id: string, onProgress?: (fraction: number) => void): Promise<void> {
+    await fetchModel(id, this.dir, {
+      ...this.options.models,
+      activate: true,
+      onProgress: (p) => onProgress?.(p.total > 0 ? p.bytes / p.total : 0),
+    });
+    await this.models.refresh();
+  }
+
   // --- events and shutdown ---------------------------------------------------------------------
 
   private notice(level: 'info' | 'warning' | 'error', message: string): void {
     this.emit('notice', { level, message });
   }
 
+  private isInReferenceFolder(path: string): boolean {
+    return this.catalog
+      .listFolders()
+      .some((folder) => folder.isReference && isInside(path, folder.path));
+  }
+
   private noteChanges(change: Partial<PhotosChanged>): void {
+    this.analysis.invalidate();
     this.changes.added.push(...(change.added ?? []));
     this.changes.updated.push(...(change.updated ?? []));
     this.changes.removed.push(...(change.removed ?? []));

@@ -307,6 +307,27 @@ export class Catalog {
     return `SELECT * FROM photos WHERE ${gridWhere(query)} ORDER BY ${order} LIMIT ? OFFSET ?`;
   }
 
+  /** Many photos at once (a page of duplicate groups, a cluster): one query per 500 ids. */
+  photosByIds(ids: readonly number[]): Map<number, Photo> {
+    const found = new Map<number, Photo>();
+    for (let start = 0; start < ids.length; start += 500) {
+      const chunk = ids.slice(start, start + 500);
+      const rows = this.db
+        .prepare(`SELECT * FROM photos WHERE id IN (${chunk.map(() => '?').join(',')})`)
+        .all(...chunk) as PhotoRowDb[];
+      for (const row of rows) found.set(row.id, toPhoto(row));
+    }
+    return found;
+  }
+
+  /** Every indexed photo's id and content hash, in id order. */
+  indexedPhotoHashes(): { ids: Int32Array; hashes: string[] } {
+    const rows = this.db
+      .prepare(`SELECT id, content_hash AS hash FROM photos WHERE status = 'indexed' ORDER BY id`)
+      .all() as { id: number; hash: string }[];
+    return { ids: Int32Array.from(rows.map((r) => r.id)), hashes: rows.map((r) => r.hash) };
+  }
+
   countByStatus(): Record<PhotoStatus, number> {
     const counts: Record<PhotoStatus, number> = { pending: 0, indexed: 0, failed: 0 };
     for (const row of this.db

@@ -81,6 +81,11 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     this.embedding = step;
   }
 
+  /** Analyses a file outside the library with the same decoder, writing nothing. */
+  probe(path: string, clipInput: boolean): Promise<DecodeOutcome> {
+    return this.pool.probe(path, clipInput);
+  }
+
   /** Resolves when the queue is empty and nothing is running. */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
