@@ -99,6 +99,70 @@ describe('shoebox CLI', () => {
     expect(human.stdout).toContain('Photos: 2 indexed, 1 failed');
   });
 
+  it('duplicates, similar, clusters, colours and map print the documented JSON', async () => {
+    const photo = await makeDetailedImage({ width: 320, height: 240, seed: 7 });
+    await writeFile(join(photos, 'a.jpg'), photo);
+    await writeFile(join(photos, 'a copy.jpg'), photo);
+    for (let i = 0; i < 4; i++) {
+      await writeFile(
+        join(photos, `other-${i}.jpg`),
+        await makeDetailedImage({ width: 200, height: 150, seed: 20 + i }),
+      );
+    }
+    expect((await shoebox(['index', photos, '--library', library])).code).toBe(0);
+    const run = async (...args: string[]) => {
+      const result = await shoebox([...args, '--library', library, '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    const duplicates = await run('duplicates');
+    expect(duplicates).toMatchObject({ threshold: expect.any(Number), model: 'fingerprint' });
+    expect(duplicates.groups).toEqual([
+      {
+        id: expect.any(String),
+        tier: 'identical',
+        minSimilarity: 1,
+        members: [
+          { path: join(photos, 'a copy.jpg'), keep: true, why: expect.any(String) },
+          { path: join(photos, 'a.jpg'), keep: false, why: expect.any(String) },
+        ],
+      },
+    ]);
+    expect((await run('duplicates', '--threshold', '0.5')).threshold).toBe(0.5);
+    const similar = await run('similar', join(photos, 'a.jpg'), '--k', '2');
+    expect(similar).toEqual({
+      query: join(photos, 'a.jpg'),
+      results: [
+        { path: join(photos, 'a copy.jpg'), score: 1 },
+        { path: expect.any(String), score: expect.any(Number) },
+      ],
+    });
+    const clusters = await run('clusters', '--k', '2');
+    expect(clusters).toMatchObject({
+      k: 2,
+      method: expect.any(String),
+      scores: expect.any(Object),
+    });
+    expect(clusters.clusters.flatMap((c: { members: string[] }) => c.members).sort()).toHaveLength(
+      6,
+    );
+    const colours = await run('colours', '#808080,#ffffff', '--k', '3');
+    expect(colours.results).toHaveLength(3);
+    expect(colours.results[0]).toEqual({
+      path: expect.any(String),
+      score: expect.any(Number),
+      palette: expect.any(Array),
+    });
+    const map = await run('map');
+    expect(map.points).toHaveLength(6);
+    expect(map.points[0]).toEqual({
+      path: expect.any(String),
+      x: expect.any(Number),
+      y: expect.any(Number),
+      cluster: expect.any(Number),
+    });
+  });
+
   it('exits 2 on bad usage and 1 on failed work, with one line on stderr', async () => {
     const unknown = await shoebox(['frobnicate']);
     expect(unknown.code).toBe(2);
@@ -124,9 +188,13 @@ describe('shoebox CLI', () => {
     expect(search.stderr).toMatch(/needs a CLIP model.*shoebox models import/);
     const badK = await shoebox(['search', 'x', '--k', 'many', '--library', library]);
     expect(badK.code).toBe(2);
-    const later = await shoebox(['duplicates', '--library', library, '--json']);
-    expect(later.code).toBe(1);
-    expect(later.stderr).toMatch(/not yet available/);
+    const badThreshold = await shoebox(['duplicates', '--threshold', 'high', '--library', library]);
+    expect(badThreshold.code).toBe(2);
+    const badColour = await shoebox(['colours', 'red', '--library', library]);
+    expect(badColour.code).toBe(2);
+    const noImage = await shoebox(['similar', join(work.path, 'nope.jpg'), '--library', library]);
+    expect(noImage.code).toBe(1);
+    expect(noImage.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('resumes a killed indexing run without redoing finished photos', async () => {

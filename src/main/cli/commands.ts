@@ -7,19 +7,14 @@ import type { Output } from './output.ts';
 import { NoTextModelError } from '../engine/embed/text-search.ts';
 import { runModels } from './models-command.ts';
 import { runServe } from './serve-command.ts';
-
-/** Reads a whole-number option, with its default; anything else is a usage error. */
-export function positiveInteger(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new UsageError(`--${name} takes a whole number of 1 or more, not "${String(value)}".`);
-  }
-  return number;
-}
-
-/** Scores printed with four decimals: enough to order, short enough to read. */
-export const round = (value: number): number => Math.round(value * 10_000) / 10_000;
+import { positiveInteger, round } from './numbers.ts';
+import {
+  clustersCommand,
+  coloursCommand,
+  duplicatesCommand,
+  mapCommand,
+  similarCommand,
+} from './analysis-commands.ts';
 
 export interface CommandContext {
   args: string[];
@@ -36,23 +31,6 @@ export interface Command {
   options?: Record<string, { type: 'string' | 'boolean' }>;
   run(context: CommandContext): Promise<void>;
 }
-
-const notYet = (summary: string, usage: string, issue: string): Command => ({
-  summary,
-  usage,
-  options: {
-    threshold: { type: 'string' },
-    k: { type: 'string' },
-    by: { type: 'string' },
-    port: { type: 'string' },
-    host: { type: 'string' },
-  },
-  async run() {
-    throw new WorkError(
-      `\`shoebox ${usage.split(' ')[0]}\` is not yet available in this build (${issue}).`,
-    );
-  },
-});
 
 export const commands: Record<string, Command> = {
   index: {
@@ -137,27 +115,11 @@ export const commands: Record<string, Command> = {
     },
   },
 
-  duplicates: notYet(
-    'near-duplicate groups at a cosine threshold',
-    'duplicates [--threshold T]',
-    'the analysis engine, issue 3',
-  ),
-  similar: notYet(
-    'the photos most like an image',
-    'similar <image> [--k K] [--by content|colour]',
-    'the analysis engine, issue 3',
-  ),
-  clusters: notYet(
-    'clusters of the library and their medoids',
-    'clusters [--k auto|N]',
-    'the analysis engine, issue 3',
-  ),
-  colours: notYet(
-    'photos whose palettes best match the colours given',
-    'colours <#rrggbb>[,<#rrggbb>...] [--k K]',
-    'the analysis engine, issue 3',
-  ),
-  map: notYet('the 2-D layout the Map screen shows', 'map', 'the analysis engine, issue 3'),
+  duplicates: duplicatesCommand,
+  similar: similarCommand,
+  clusters: clustersCommand,
+  colours: coloursCommand,
+  map: mapCommand,
   search: {
     summary: 'CLIP text search (needs a CLIP model)',
     usage: 'search "<text>" [--k K]',

@@ -124,6 +124,8 @@ export class AnalysisService implements AnalysisApi {
         why: suggestions.get(photo.id)?.why ?? '',
         inReferenceFolder: this.deps.isReferenceFolder(photo.path),
       }));
+      // Keepers first: the photo the group is about, then what would go.
+      view.sort((a, b) => Number(b.keep) - Number(a.keep));
       groups.push({
         id: group.id,
         tier: group.tier,

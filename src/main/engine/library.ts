@@ -492,6 +492,16 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     return existsSync(file) ? file : null;
   }
 
+  /** The indexed photo at this path, if any (to tell a library photo from an outside file). */
+  photoIdByPath(path: string): number | null {
+    const row = this.catalog.photoFileByPath(path);
+    return row && row.status === 'indexed' ? row.id : null;
+  }
+
+  photoPathsById(ids: readonly number[]): Map<number, string> {
+    return new Map([...this.catalog.photosByIds(ids)].map(([id, photo]) => [id, photo.path]));
+  }
+
   photoPath(photoId: number): string | null {
     return this.catalog.getPhoto(photoId)?.path ?? null;
   }
