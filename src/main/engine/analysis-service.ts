@@ -30,6 +30,7 @@ import {
   type DuplicateEdges,
 } from './analysis/duplicates.ts';
 import { suggestKeeper, type KeepCandidate } from './analysis/keep-best.ts';
+import { LABEL_VOCABULARY, labelClusters, labelPrompt } from './analysis/labels.ts';
 import { knnFromNeighbourIds, placeNewPoints, runLayoutInWorker } from './analysis/layout.ts';
 import { NeighbourGraph, type SerialisedNeighbourGraph } from './analysis/neighbours.ts';
 import type { Catalog } from './catalog/catalog.ts';
@@ -61,6 +62,8 @@ export interface AnalysisDeps {
   /** Decodes a file outside the library; nothing is written. */
   probe(path: string, clipInput: boolean): Promise<DecodeOutcome>;
   isReferenceFolder(path: string): boolean;
+  /** The phrases clusters are labelled from, with a CLIP model (default: LABEL_VOCABULARY). */
+  labelVocabulary?: readonly string[];
 }
 
 interface Snapshot {
@@ -91,6 +94,7 @@ export class AnalysisService implements AnalysisApi {
     result: ClusterResult;
   } | null = null;
   private layoutJob: LayoutJob | null = null;
+  private labelVectors: { modelId: string; vectors: Float32Array[] } | null = null;
 
   constructor(private readonly deps: AnalysisDeps) {}
 
@@ -189,6 +193,7 @@ export class AnalysisService implements AnalysisApi {
     const snap = this.current();
     const result = this.clusterResult(snap, options.k ?? 'auto');
     const medoids = this.deps.catalog.photosByIds(result.clusters.map((c) => c.medoidId));
+    const labels = await this.clusterLabels(snap, result);
     return {
       k: result.k,
       method: result.method,
@@ -196,7 +201,7 @@ export class AnalysisService implements AnalysisApi {
       scores: result.scores,
       clusters: result.clusters.flatMap((c) => {
         const medoid = medoids.get(c.medoidId);
-        return medoid ? [{ id: c.id, medoid, size: c.size, label: null }] : [];
+        return medoid ? [{ id: c.id, medoid, size: c.size, label: labels?.get(c.id) ?? null }] : [];
       }),
     };
   }
@@ -220,6 +225,38 @@ export class AnalysisService implements AnalysisApi {
         return photo ? [{ photo, distance: cluster.distances[offset + i] ?? 0 }] : [];
       }),
     };
+  }
+
+  /** Zero-shot labels, when the clusters were made in a CLIP space whose model reads text. */
+  private async clusterLabels(
+    snap: Snapshot,
+    result: ClusterResult,
+  ): Promise<Map<number, string> | null> {
+    const embedder = this.deps.models.embedder();
+    if (
+      snap.space.modelId === 'fingerprint' ||
+      !embedder?.embedText ||
+      embedder.id !== snap.space.modelId
+    ) {
+      return null;
+    }
+    const vocabulary = this.deps.labelVocabulary ?? LABEL_VOCABULARY;
+    if (this.labelVectors?.modelId !== embedder.id) {
+      this.labelVectors = {
+        modelId: embedder.id,
+        vectors: await embedder.embedText(vocabulary.map(labelPrompt)),
+      };
+    }
+    const names = labelClusters(
+      result.clusters.map((c) => ({
+        memberRows: Array.from(c.memberIds, (id) => snap.rowOf.get(id) ?? 0),
+      })),
+      snap.set.vectors,
+      snap.set.dim,
+      this.labelVectors.vectors,
+      vocabulary,
+    );
+    return new Map(result.clusters.map((c, i) => [c.id, names[i]!]));
   }
 
   private clusterResult(snap: Snapshot, k: number | 'auto'): ClusterResult {

@@ -58,6 +58,8 @@ export interface OpenLibraryOptions {
   osTrash?: OsTrashMover;
   /** Where models may come from (bundled resources, extra manifests). */
   models?: StoreOptions;
+  /** Phrases for zero-shot cluster labels (default: the built-in vocabulary). */
+  labelVocabulary?: readonly string[];
 }
 
 export interface SyncReport extends ScanReport {
@@ -67,6 +69,13 @@ export interface SyncReport extends ScanReport {
 }
 
 export class FolderError extends Error {}
+
+/** How often an unreachable library folder is looked for. */
+const REACHABILITY_CHECK_MS = 2000;
+
+async function isFolder(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isDirectory() ?? false;
+}
 
 export class Library extends EventEmitter<LibraryEvents> implements LibraryService {
   readonly dir: string;
@@ -93,6 +102,13 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
    */
   private readonly pendingRemovals = new Map<number, { row: PhotoFileRow; since: number }>();
   private pendingRemovalTimer: NodeJS.Timeout | null = null;
+  /**
+   * Library folders that are not there at all (an unplugged drive, an unmounted share, a folder
+   * renamed away). Their photos are unknown, not deleted; they are looked for until they return,
+   * and are then watched and rescanned.
+   */
+  private readonly unreachable = new Set<string>();
+  private reachabilityTimer: NodeJS.Timeout | null = null;
   private changes: PhotosChanged = { added: [], updated: [], removed: [] };
   private changesTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -134,6 +150,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       models: this.models,
       probe: (path, clipInput) => this.indexer.probe(path, clipInput),
       isReferenceFolder: (path) => this.isInReferenceFolder(path),
+      labelVocabulary: options.labelVocabulary,
     });
     this.indexer.on('progress', (progress) => this.emit('progress', progress));
     this.indexer.on('photoDone', ({ photoId, status }) => {
@@ -345,7 +362,39 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
 
   private async rewatch(): Promise<void> {
     if (!this.watcher || this.watchFallback || this.closed) return;
-    await this.watcher.watchFolders(this.catalog.listFolders().map((folder) => folder.path));
+    const folders = this.catalog.listFolders();
+    await this.watcher.watchFolders(folders.map((folder) => folder.path));
+    for (const folder of folders) if (!(await isFolder(folder.path))) this.awaitReturn(folder.path);
+  }
+
+  /** Looks every few seconds for an unreachable library folder; once back, watches and rescans it. */
+  private awaitReturn(path: string): void {
+    this.unreachable.add(path);
+    if (this.reachabilityTimer || this.closed) return;
+    this.reachabilityTimer = setInterval(() => {
+      void this.enqueue(async () => {
+        const returned: Folder[] = [];
+        const folders = this.catalog.listFolders();
+        for (const path of [...this.unreachable]) {
+          const folder = folders.find((f) => f.path === path);
+          if (!folder)
+            this.unreachable.delete(path); // removed from the library meanwhile
+          else if (await isFolder(path)) {
+            this.unreachable.delete(path);
+            returned.push(folder);
+          }
+        }
+        if (this.unreachable.size === 0 && this.reachabilityTimer) {
+          clearInterval(this.reachabilityTimer);
+          this.reachabilityTimer = null;
+        }
+        if (returned.length === 0) return;
+        // A watch on a folder that went away is dead; what changed while it was away is found by
+        // the scan.
+        await this.rewatch();
+        await this.scan(returned);
+      }).catch((error) => this.notice('error', String(error)));
+    }, REACHABILITY_CHECK_MS);
   }
 
   private fallBackToRescans(reason: string): void {
@@ -362,7 +411,19 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
 
   /** Checks each touched path against the disk and reconciles them together, so renames pair up. */
   private async applyBatch(batch: WatchBatch): Promise<void> {
-    const folders = this.catalog.listFolders();
+    // Events under a library folder that is itself gone say nothing about its photos (the drive
+    // was unplugged, not emptied): they are skipped, and the folder is looked for until it returns.
+    const folders: Folder[] = [];
+    for (const folder of this.catalog.listFolders()) {
+      if (await isFolder(folder.path)) folders.push(folder);
+      else if (!this.unreachable.has(folder.path)) {
+        this.awaitReturn(folder.path);
+        this.notice(
+          'warning',
+          `${folder.path} is not reachable; its photos are kept as they were.`,
+        );
+      }
+    }
     const folderOf = (path: string): Folder | undefined =>
       folders.find((folder) => isInside(path, folder.path));
     const seen = new Map<string, SeenFile>();
@@ -396,11 +457,12 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       if (folder) await walkInto(dir, folder);
     }
     for (const dir of batch.removedFolders) {
-      if (existsSync(dir)) continue;
+      if (existsSync(dir) || !folderOf(dir)) continue;
       for (const row of this.catalog.photoFilesUnder(dir))
         if (!seen.has(row.path)) vanished.set(row.id, row);
     }
-    for (const [id, pending] of this.pendingRemovals) vanished.set(id, pending.row);
+    for (const [id, pending] of this.pendingRemovals)
+      if (folderOf(pending.row.path)) vanished.set(id, pending.row);
     // A path can be both reported gone and found again within one batch (an atomic save).
     for (const [id, row] of vanished) if (seen.has(row.path)) vanished.delete(id);
 
@@ -575,6 +637,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     if (this.changesTimer) clearTimeout(this.changesTimer);
     if (this.pendingRemovalTimer) clearTimeout(this.pendingRemovalTimer);
+    if (this.reachabilityTimer) clearInterval(this.reachabilityTimer);
     await this.watcher?.stop();
     await this.serial;
     await this.indexer.close();

@@ -43,7 +43,11 @@ describe('embedding models', () => {
     await writeFile(join(photos, 'blue.jpg'), await solid(25, 30, 220));
     const libraryDir = join(work.path, 'library');
     const store = { manifests: new Map([[TINY_CLIP_ID, tiny.manifest]]) };
-    library = await Library.open(libraryDir, { workers: 1, models: store });
+    library = await Library.open(libraryDir, {
+      workers: 1,
+      models: store,
+      labelVocabulary: ['red', 'green', 'blue', 'yellow'],
+    });
     await library.sync([await library.registerFolder(photos)]);
     expect(library.status().model).toEqual({ id: 'fingerprint', dim: expect.any(Number) });
     await expect(library.searchText('red', 3)).rejects.toBeInstanceOf(NoTextModelError);
@@ -70,6 +74,17 @@ describe('embedding models', () => {
     expect(red[0]!.score).toBeGreaterThan(red[1]!.score);
     const blue = await library.searchText('a photo of blue', 1);
     expect(blue[0]!.photo.path).toBe(join(photos, 'blue.jpg'));
+
+    // Analysis now runs in the model's space, and clusters get zero-shot labels.
+    const clusters = await library.analysis.clusters({ k: 3 });
+    expect(clusters.model).toBe(TINY_CLIP_ID);
+    expect(
+      clusters.clusters.map((c) => [c.label, c.medoid.path.slice(photos.length + 1)]).sort(),
+    ).toEqual([
+      ['blue', 'blue.jpg'],
+      ['green', 'green.jpg'],
+      ['red', 'red.jpg'],
+    ]);
 
     // A new photo is embedded as part of indexing, from the same decode.
     await writeFile(join(photos, 'yellow.jpg'), await solid(240, 230, 20));
