@@ -145,31 +145,26 @@ async function memoryAsTheLibraryGrows(total: number, workers: number) {
     [];
   let done = 0;
   library.on('progress', (p) => (done = p.done));
+  const sample = (photos: number): void => {
+    const rss = treeRssMb();
+    samples.push({
+      photos,
+      mainRssMb: rss.main,
+      workersRssMb: rss.workers,
+      heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+    });
+  };
   const sampler = setInterval(() => {
     if (marks.length > 0 && done >= marks[0]!) {
       marks.shift();
-      const rss = treeRssMb();
-      samples.push({
-        photos: done,
-        mainRssMb: rss.main,
-        workersRssMb: rss.workers,
-        heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
-      });
+      sample(done);
     }
   }, 200);
   const started = performance.now();
   await library.sync([await library.registerFolder(folder)]);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  if (marks.length > 0) {
-    const rss = treeRssMb();
-    samples.push({
-      photos: total,
-      mainRssMb: rss.main,
-      workersRssMb: rss.workers,
-      heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
-    });
-  }
+  if (marks.length > 0) sample(total);
   await library.close();
   await rm(libraryDir, { recursive: true, force: true });
   return {

@@ -1,5 +1,9 @@
 // Cluster quality measures for k-medoids on cosine distance, plus the small numeric helpers the
 // clustering shares with them (dot products, a seeded PRNG). Pure functions over typed arrays.
+import { mulberry32 } from '../../../shared/seeded-random.ts';
+
+// Re-exported for the analysis modules and their tests, which draw their seeds from here.
+export { mulberry32 };
 
 /** Dot product of rows `i` of `a` and `j` of `b` (both row-major with `dim` columns). */
 export function dotRows(
@@ -93,18 +97,6 @@ export function cosineDistanceMatrix(
   }
   for (; i < n; i++) for (let j = i + 1; j < n; j++) put(i, j, dotRows(x, i, x, j, dim));
   return out;
-}
-
-/** Mulberry32: a tiny, fast, seedable PRNG so clusterings and layouts are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

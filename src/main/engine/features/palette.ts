@@ -4,6 +4,7 @@
 import { labToHex } from '../../../shared/colour.ts';
 import type { PaletteColour } from '../../../shared/domain.ts';
 import type { LabSamples } from './pixels.ts';
+import { mulberry32 } from '../../../shared/seeded-random.ts';
 
 export const PALETTE_SIZE = 5;
 const MAX_ITERATIONS = 12;
@@ -11,18 +12,6 @@ const MAX_ITERATIONS = 12;
 const MIN_SEED_DISTANCE = 3;
 /** Final clusters closer than this are one colour to a viewer and are merged. */
 const MERGE_DISTANCE = 4;
-
-/** Mulberry32: a tiny, fast, seedable PRNG; quality is ample for choosing k-means seeds. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Cluster {
   l: number;

@@ -1,6 +1,13 @@
 // Messages between the indexer and its decode worker processes. Typed arrays cross as they are
 // (the processes use the 'advanced' serialisation), never as JSON lists of numbers.
-import type { ImageFormat, PaletteColour } from '../../../shared/domain.ts';
+import type { PhotoAnalysis } from '../features/analyse.ts';
+
+/**
+ * The failure of a file that could not even be opened for want of permission. It is the one
+ * failure a rescan retries without the file changing: permissions change without touching a
+ * file's size or mtime.
+ */
+export const NO_PERMISSION_REASON = 'Shoebox does not have permission to read this file';
 
 export interface DecodeTask {
   taskId: number;
@@ -11,21 +18,22 @@ export interface DecodeTask {
   clipInput: boolean;
 }
 
-export interface ExtractedFeatures {
-  meta: {
-    format: ImageFormat;
-    width: number;
-    height: number;
-    orientation: number | null;
-    takenAt: number | null;
-    camera: string | null;
-    exifFieldCount: number;
-    sharpness: number;
-  };
-  palette: PaletteColour[];
-  histogram: Float32Array;
-  phash: string;
-  fingerprint: Float32Array;
+/** What a worker sends back: the analysis, less the thumbnail it already wrote to the cache. */
+export interface ExtractedFeatures extends Pick<
+  PhotoAnalysis,
+  'palette' | 'histogram' | 'phash' | 'fingerprint'
+> {
+  meta: Pick<
+    PhotoAnalysis,
+    | 'format'
+    | 'width'
+    | 'height'
+    | 'orientation'
+    | 'takenAt'
+    | 'camera'
+    | 'exifFieldCount'
+    | 'sharpness'
+  >;
   /** Present when the task asked for it: the embedding step's input, from the same decode. */
   clipInput?: Uint8Array;
 }
@@ -54,6 +62,8 @@ export type FromWorker =
       contentHash: string | null;
       size: number;
       mtimeMs: number;
+      /** Not the file's fault (the thumbnail cache could not be written): run it again later. */
+      retryLater?: boolean;
     };
 
 export interface DecodeOutcome {
@@ -63,4 +73,6 @@ export interface DecodeOutcome {
   mtimeMs: number;
   features?: ExtractedFeatures;
   failure?: string;
+  /** The failure is the machine's (a full disk), not the file's: the job should wait and rerun. */
+  retryLater?: boolean;
 }

@@ -2,6 +2,20 @@
 // the watcher reports is exactly a file a rescan would have found.
 import { basename, extname } from 'node:path';
 
+/** Camera RAW formats: the bundled decoder cannot read them. */
+const RAW_EXTENSIONS = new Set([
+  '.dng',
+  '.cr2',
+  '.cr3',
+  '.nef',
+  '.arw',
+  '.orf',
+  '.rw2',
+  '.raf',
+  '.srw',
+  '.pef',
+]);
+
 /** Extensions of files that are photos or claim to be: case-insensitive. */
 const PHOTO_EXTENSIONS = new Set([
   '.jpg',
@@ -21,16 +35,7 @@ const PHOTO_EXTENSIONS = new Set([
   '.bmp',
   '.dib',
   // Camera RAW: listed (as not readable yet) rather than silently ignored.
-  '.dng',
-  '.cr2',
-  '.cr3',
-  '.nef',
-  '.arw',
-  '.orf',
-  '.rw2',
-  '.raf',
-  '.srw',
-  '.pef',
+  ...RAW_EXTENSIONS,
 ]);
 
 /** Extensions that are certainly not photos: never opened to sniff their content. */
@@ -82,19 +87,6 @@ const NEVER_PHOTO_EXTENSIONS = new Set([
   '.sqlite',
   '.log',
   '.csv',
-]);
-
-const RAW_EXTENSIONS = new Set([
-  '.dng',
-  '.cr2',
-  '.cr3',
-  '.nef',
-  '.arw',
-  '.orf',
-  '.rw2',
-  '.raf',
-  '.srw',
-  '.pef',
 ]);
 
 /** Folders that operating systems, NAS boxes and photo tools keep for themselves. */

@@ -11,6 +11,7 @@ import { Journal, journalPath } from '../journal/journal.ts';
 import { factsOf, type FileExpectation } from './file-facts.ts';
 import { removePhotos, SKIP_REASONS, type RemoveRequest } from './remove.ts';
 import { AppTrash } from './trash.ts';
+import { mulberry32 as rng } from '../../../shared/seeded-random.ts';
 
 let work: { path: string; remove(): Promise<void> };
 let journal: Journal;
@@ -129,18 +130,6 @@ describe('removePhotos', () => {
     expect(existsSync(members[2]!)).toBe(true);
   });
 });
-
-/** Mulberry32, so a failing case can be re-run from its seed. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
