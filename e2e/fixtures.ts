@@ -17,10 +17,12 @@ import {
 } from '@playwright/test';
 import { openLibrary } from '../src/main/engine/library.ts';
 import { rendererBuildDir, startServer } from '../src/main/serve/server.ts';
-import { makePhotoFolder, type PhotoFolder } from './photo-folder.ts';
+import { makePhotoFolder, type PhotoFolder, type PhotoFolderOptions } from './photo-folder.ts';
 
 export interface ShoeboxOptions {
   shell: 'browser' | 'electron';
+  /** What goes in the spec's photo folder (e.g. near-duplicate copies). */
+  photoFolder: PhotoFolderOptions;
 }
 
 export interface ShoeboxApp {
@@ -28,6 +30,8 @@ export interface ShoeboxApp {
   page: Page;
   photos: PhotoFolder;
   libraryDir: string;
+  /** A scratch folder outside the library, removed after the spec. */
+  scratch: string;
   /** Base URL of the server in browser mode (token already traded for its cookie). */
   serverUrl: string | null;
   /** Adds a folder the way a person would in this shell. */
@@ -59,7 +63,8 @@ function electronBinary(): { path: string } | { missing: string } {
 
 export const test = base.extend<{ app: ShoeboxApp } & ShoeboxOptions>({
   shell: ['browser', { option: true }],
-  app: async ({ shell, viewport, colorScheme }, use, testInfo) => {
+  photoFolder: [{}, { option: true }],
+  app: async ({ shell, photoFolder, viewport, colorScheme }, use, testInfo) => {
     const binary = shell === 'electron' ? electronBinary() : null;
     test.skip(
       binary !== null && 'missing' in binary,
@@ -67,7 +72,7 @@ export const test = base.extend<{ app: ShoeboxApp } & ShoeboxOptions>({
     );
     const scratch = await mkdtemp(join(tmpdir(), 'shoebox-e2e-'));
     const libraryDir = join(scratch, 'library');
-    const photos = await makePhotoFolder(join(scratch, 'photos'));
+    const photos = await makePhotoFolder(join(scratch, 'photos'), photoFolder);
     let page: Page | null = null;
     const cleanups: (() => Promise<void>)[] = [];
     try {
@@ -85,6 +90,7 @@ export const test = base.extend<{ app: ShoeboxApp } & ShoeboxOptions>({
           page: shown,
           photos,
           libraryDir,
+          scratch,
           serverUrl: null,
           addFolder: async (path) => {
             // The native dialog cannot be clicked by a test: answer it from the main process.
@@ -129,6 +135,7 @@ export const test = base.extend<{ app: ShoeboxApp } & ShoeboxOptions>({
         page: shown,
         photos,
         libraryDir,
+        scratch,
         serverUrl: origin,
         addFolder: async (path) => {
           const field = shown.getByLabel('Folder path').first();

@@ -24,19 +24,27 @@ export interface PhotoFolder {
   images: number;
   /** Files it should list as failures, by name, with the start of the expected reason. */
   failures: { name: string; reason: RegExp }[];
+  duplicates: DuplicateFixture;
 }
 
 export interface PhotoFolderOptions {
   jpegs?: number;
   artworks?: number;
   emoji?: number;
+  /** Near-duplicate copies of a few camera JPEGs in a `Copies` folder, for the analysis screens. */
+  duplicates?: boolean;
+}
+
+/** What the `duplicates` option made: each copy with the original it was made from. */
+export interface DuplicateFixture {
+  copies: { name: string; of: string; kind: 'identical' | 'near' }[];
 }
 
 export async function makePhotoFolder(
   dir: string,
   options: PhotoFolderOptions = {},
 ): Promise<PhotoFolder> {
-  const { jpegs = 24, artworks = 36, emoji = 60 } = options;
+  const { jpegs = 24, artworks = 36, emoji = 60, duplicates = false } = options;
   const camera = join(dir, 'Camera');
   const art = join(dir, 'Artwork');
   const stickers = join(dir, 'Emoji');
@@ -79,6 +87,27 @@ export async function makePhotoFolder(
     copied += 1;
   }
 
+  const fixture: DuplicateFixture = { copies: [] };
+  if (duplicates) {
+    // What people actually accumulate: the same file copied, a copy resized for sharing, one
+    // recompressed by a messenger, one re-saved as another format.
+    const copies = join(dir, 'Copies');
+    await mkdir(copies, { recursive: true });
+    const source = (i: number) => join(camera, `IMG_${String(2041 + i).padStart(4, '0')}.jpg`);
+    const name = (i: number) => `IMG_${String(2041 + i).padStart(4, '0')}.jpg`;
+    await copyFile(source(0), join(copies, 'IMG_2041 copy.jpg'));
+    fixture.copies.push({ name: 'IMG_2041 copy.jpg', of: name(0), kind: 'identical' });
+    await sharp(source(1))
+      .resize({ width: 700 })
+      .jpeg({ quality: 80 })
+      .toFile(join(copies, 'IMG_2042-small.jpg'));
+    fixture.copies.push({ name: 'IMG_2042-small.jpg', of: name(1), kind: 'near' });
+    await sharp(source(3)).jpeg({ quality: 55 }).toFile(join(copies, 'IMG_2044-whatsapp.jpg'));
+    fixture.copies.push({ name: 'IMG_2044-whatsapp.jpg', of: name(3), kind: 'near' });
+    await sharp(source(4)).webp({ quality: 80 }).toFile(join(copies, 'IMG_2045.webp'));
+    fixture.copies.push({ name: 'IMG_2045.webp', of: name(4), kind: 'near' });
+  }
+
   // Files that must end up in the failures list, each with its reason.
   const whole = await makeDetailedImage({ width: 640, height: 480, seed: 9 });
   await writeFile(join(camera, 'IMG_CUT.jpg'), whole.subarray(0, Math.floor(whole.length / 3)));
@@ -86,11 +115,12 @@ export async function makePhotoFolder(
 
   return {
     dir,
-    images: jpegs + Math.min(artworks, svgs.length) + copied,
+    images: jpegs + Math.min(artworks, svgs.length) + copied + fixture.copies.length,
     failures: [
       { name: 'IMG_CUT.jpg', reason: /./ },
       { name: 'empty.jpg', reason: /empty/i },
     ],
+    duplicates: fixture,
   };
 }
 

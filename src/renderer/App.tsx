@@ -4,8 +4,12 @@ import { useState } from 'react';
 import { Navigate, NavLink, Outlet, Route, Routes } from 'react-router';
 import { useLibrary } from './hooks/api.tsx';
 import { Shortcuts } from './components/Shortcuts.tsx';
-import { ComingSoon } from './screens/ComingSoon.tsx';
+import { ClustersScreen } from './screens/ClustersScreen.tsx';
+import { ColoursScreen } from './screens/ColoursScreen.tsx';
+import { DuplicatesScreen } from './screens/DuplicatesScreen.tsx';
 import { LibraryScreen } from './screens/LibraryScreen.tsx';
+import { MapScreen } from './screens/MapScreen.tsx';
+import { SimilarScreen } from './screens/SimilarScreen.tsx';
 import { SettingsScreen } from './screens/SettingsScreen.tsx';
 
 const screens = [
@@ -84,11 +88,11 @@ export function App() {
       <Route element={<Shell />}>
         <Route index element={<Navigate to="/library" replace />} />
         <Route path="library" element={<LibraryScreen />} />
-        <Route path="map" element={<ComingSoon screen="map" />} />
-        <Route path="clusters" element={<ComingSoon screen="clusters" />} />
-        <Route path="duplicates" element={<ComingSoon screen="duplicates" />} />
-        <Route path="similar" element={<ComingSoon screen="similar" />} />
-        <Route path="colours" element={<ComingSoon screen="colours" />} />
+        <Route path="map" element={<MapScreen />} />
+        <Route path="clusters" element={<ClustersScreen />} />
+        <Route path="duplicates" element={<DuplicatesScreen />} />
+        <Route path="similar" element={<SimilarScreen />} />
+        <Route path="colours" element={<ColoursScreen />} />
         <Route path="settings" element={<SettingsScreen />} />
         <Route path="*" element={<Navigate to="/library" replace />} />
       </Route>

@@ -43,3 +43,13 @@ export function parentFolder(path: string): string {
   const index = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   return index > 0 ? path.slice(0, index) : path;
 }
+
+/**
+ * A cosine similarity: three decimals, or four where three would round a near copy up to 1.000;
+ * a near copy never shows as 1 (that is for identical files).
+ */
+export function formatSimilarity(value: number): string {
+  if (value >= 1) return '1.000';
+  if (value < 0.9995) return value.toFixed(3);
+  return value < 0.99995 ? value.toFixed(4) : '> 0.9999';
+}

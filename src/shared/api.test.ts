@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ContractError,
+  MAX_UPLOAD_BYTES,
   callNames,
   calls,
   deserializeError,
@@ -82,6 +83,77 @@ describe('validateCall', () => {
       expect((caught as ContractError).code).toBe('invalid-arguments');
       expect((caught as ContractError).message).toContain(name);
     }
+  });
+
+  it('accepts the analysis and trash calls the screens make', () => {
+    expect(validateCall('duplicates.list', {})).toEqual({});
+    expect(validateCall('duplicates.list', { threshold: 0.93 })).toEqual({ threshold: 0.93 });
+    expect(validateCall('clusters.list', { k: 'auto' })).toEqual({ k: 'auto' });
+    expect(
+      validateCall('colours.search', { colours: [{ hex: '#A0b1C2', share: 0.5 }], k: 60 }),
+    ).toEqual({ colours: [{ hex: '#A0b1C2', share: 0.5 }], k: 60 });
+    const expected = { size: 10, mtimeMs: 1.5, contentHash: 'ab' };
+    expect(
+      validateCall('trash.remove', {
+        items: [{ path: ' /p/a.jpg ', expected, keeper: { path: '/p/b.jpg', expected } }],
+      }),
+    ).toEqual({
+      items: [{ path: '/p/a.jpg', expected, keeper: { path: '/p/b.jpg', expected } }],
+    });
+    expect(validateCall('search.text', { text: '  a red car ', k: 20 })).toEqual({
+      text: 'a red car',
+      k: 20,
+    });
+  });
+
+  it('refuses malformed analysis, trash and upload arguments', () => {
+    const expected = { size: 10, mtimeMs: 1, contentHash: 'ab' };
+    const cases: [string, unknown][] = [
+      ['duplicates.list', { threshold: 1.2 }],
+      ['duplicates.decide', { photoIds: [1], kind: 'keep-all' }],
+      ['duplicates.decide', { photoIds: [1, 2], kind: 'delete' }],
+      ['trash.remove', { items: [] }],
+      ['trash.remove', { items: [{ path: '/a', expected: { size: 1 } }] }],
+      ['trash.remove', { items: [{ path: '/a', expected, extra: 1 }] }],
+      ['trash.restore', { ids: [] }],
+      ['trash.restore', { ids: [1], onConflict: 'overwrite' }],
+      ['clusters.list', { k: 1 }],
+      ['clusters.list', { k: 'many' }],
+      ['colours.search', { colours: [], k: 10 }],
+      ['colours.search', { colours: [{ hex: 'red' }], k: 10 }],
+      ['colours.search', { colours: Array(6).fill({ hex: '#000000' }), k: 10 }],
+      ['similar.photo', { photoId: 1, by: 'shape', k: 10 }],
+      ['similar.photo', { photoId: 1, by: 'content', k: 0 }],
+      ['similar.upload', { name: 'a.jpg', bytesBase64: 'not base64!', by: 'content', k: 5 }],
+      ['similar.upload', { name: 'a.jpg', bytesBase64: '', by: 'content', k: 5 }],
+      ['search.text', { text: '   ', k: 5 }],
+      ['models.import', { dir: '' }],
+    ];
+    for (const [name, args] of cases) {
+      let caught: unknown;
+      try {
+        validateCall(name, args);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, `${name} ${JSON.stringify(args)}`).toBeInstanceOf(ContractError);
+      expect((caught as ContractError).code).toBe('invalid-arguments');
+    }
+  });
+
+  it('caps an uploaded file at MAX_UPLOAD_BYTES', () => {
+    const fits = 'A'.repeat((MAX_UPLOAD_BYTES / 3) * 4);
+    expect(() =>
+      validateCall('similar.upload', { name: 'x.jpg', bytesBase64: fits, by: 'colour', k: 5 }),
+    ).not.toThrow();
+    expect(() =>
+      validateCall('similar.upload', {
+        name: 'x.jpg',
+        bytesBase64: fits + 'AAAA',
+        by: 'colour',
+        k: 5,
+      }),
+    ).toThrow(/Files up to 25 MB/);
   });
 
   it('explains an empty folder path in plain words', () => {

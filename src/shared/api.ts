@@ -4,7 +4,18 @@
 // here, one handler, and the UI that uses it. Arguments are validated with zod at the door of
 // every transport; results are typed only, because they come from our own code.
 import { z } from 'zod';
-import type { FailedPhoto, Folder, IndexProgress, PaletteColour, Photo } from './domain.ts';
+import type {
+  ClusterMembersPage,
+  ClustersView,
+  DuplicatesView,
+  FailedPhoto,
+  Folder,
+  IndexProgress,
+  MapLayoutView,
+  PaletteColour,
+  Photo,
+  ScoredPhoto,
+} from './domain.ts';
 
 // ---- Result types (plain data, identical in every transport) ----
 
@@ -28,7 +39,67 @@ export interface LibraryStatus {
   failed: number;
   pending: number;
   model: { id: string; dim: number };
+  /** Photos embedded with the active model so far (re-embedding runs after a model switch). */
+  modelProgress: { embedded: number; total: number };
   watchFallback: string | null;
+  /** Set when the catalog was found damaged at open and rebuilt: what to tell the person. */
+  catalogRecovery: string | null;
+}
+
+/** A photo in Shoebox's trash (restorable until the trash is emptied to the OS trash). */
+export interface TrashItem {
+  id: number;
+  /** Where the photo was, and where restore puts it back. */
+  path: string;
+  trashedAt: number;
+  size: number;
+  contentHash: string;
+  /** The last thing worth telling about it (e.g. why emptying it was refused). */
+  note: string | null;
+}
+
+export interface RemoveOutcome {
+  path: string;
+  outcome: 'trashed' | 'skipped';
+  /** Plain English: why it was skipped. */
+  reason?: string;
+  trashId?: number;
+}
+
+export interface RestoreOutcome {
+  path: string;
+  outcome: 'restored' | 'skipped';
+  restoredTo?: string;
+  /** False when the bytes that came back differ from the ones recorded at removal. */
+  identical?: boolean;
+  reason?: string;
+  suggestedPath?: string;
+}
+
+export interface EmptyOutcome {
+  id: number;
+  path: string;
+  outcome: 'emptied' | 'not-deleted';
+  /** The OS's answer when it refused. */
+  reason?: string;
+}
+
+export interface ModelEntry {
+  id: string;
+  name: string;
+  installed: boolean;
+  active: boolean;
+  dim: number;
+  source: 'builtin' | 'library' | 'bundled' | null;
+  dir: string | null;
+}
+
+export interface ModelFetchProgress {
+  id: string;
+  /** 0..1 over all the model's files. */
+  fraction: number;
+  state: 'running' | 'done' | 'failed';
+  message?: string;
 }
 
 export interface ThumbnailCacheInfo {
@@ -86,6 +157,23 @@ function call<R>() {
 const photoId = z.number().int().positive();
 const folderId = z.number().int().positive();
 const none = z.strictObject({});
+const path = z
+  .string()
+  .trim()
+  .min(1, 'Type a path.')
+  .max(4096, 'That path is too long.')
+  .refine((p) => !p.includes('\0'), 'A path cannot contain a NUL character.');
+/** How many results a search returns at most: a screenful of grid, not the library. */
+const resultCount = z.number().int().min(1).max(500);
+const similarBy = z.enum(['content', 'colour']);
+const fileExpectation = z.strictObject({
+  size: z.number().int().min(0),
+  mtimeMs: z.number().min(0),
+  contentHash: z.string().min(1).max(128),
+});
+/** Largest file a browser may send to ask "do I already have this?" (base64 inflates by 4/3). */
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+const maxUploadBase64 = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4;
 
 export const calls = {
   'app.info': call<AppInfo>()(none, 'transport'),
@@ -124,6 +212,126 @@ export const calls = {
   ),
   'photos.get': call<PhotoDetails | null>()(z.strictObject({ photoId }), 'engine'),
   'photos.showInFolder': call<null>()(z.strictObject({ photoId }), 'desktop'),
+  /** Near-duplicate groups at a cosine threshold (default: the embedding's default). */
+  'duplicates.list': call<DuplicatesView>()(
+    z.strictObject({ threshold: z.number().min(0).max(1).optional() }),
+    'engine',
+  ),
+  /** Remembers "keep all" or "not duplicates" for the group with exactly these photos. */
+  'duplicates.decide': call<null>()(
+    z.strictObject({
+      photoIds: z.array(photoId).min(2, 'A group has at least two photos.').max(10_000),
+      kind: z.enum(['keep-all', 'not-duplicates']),
+    }),
+    'engine',
+  ),
+  'trash.list': call<TrashItem[]>()(none, 'engine'),
+  /** Moves photos to Shoebox's trash, each checked against what the person saw first. */
+  'trash.remove': call<RemoveOutcome[]>()(
+    z.strictObject({
+      items: z
+        .array(
+          z.strictObject({
+            path,
+            expected: fileExpectation,
+            keeper: z.strictObject({ path, expected: fileExpectation }).optional(),
+            group: z.array(path).max(10_000).optional(),
+          }),
+        )
+        .min(1, 'Name at least one photo to remove.')
+        .max(10_000),
+    }),
+    'engine',
+  ),
+  'trash.restore': call<RestoreOutcome[]>()(
+    z.strictObject({
+      ids: z.array(z.number().int().positive()).min(1).max(10_000),
+      onConflict: z.enum(['refuse', 'suffix']).optional(),
+    }),
+    'engine',
+  ),
+  /** Sends everything (or these items) on to the operating system's trash. */
+  'trash.empty': call<EmptyOutcome[]>()(
+    z.strictObject({ ids: z.array(z.number().int().positive()).max(10_000).optional() }),
+    'engine',
+  ),
+  'clusters.list': call<ClustersView>()(
+    z.strictObject({
+      k: z.union([z.number().int().min(2).max(200), z.literal('auto')]).optional(),
+    }),
+    'engine',
+  ),
+  'clusters.members': call<ClusterMembersPage>()(
+    z.strictObject({
+      id: z.number().int().min(0),
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(5000),
+    }),
+    'engine',
+  ),
+  /** The map's points; state 'computing' (with progress) while a layout runs: ask again. */
+  'map.layout': call<MapLayoutView>()(
+    z.strictObject({ recompute: z.boolean().optional() }),
+    'engine',
+  ),
+  'similar.photo': call<ScoredPhoto[]>()(
+    z.strictObject({ photoId, by: similarBy, k: resultCount }),
+    'engine',
+  ),
+  /** A file outside the library, by path: looked at, never added. */
+  'similar.file': call<ScoredPhoto[]>()(
+    z.strictObject({ path, by: similarBy, k: resultCount }),
+    'engine',
+  ),
+  /**
+   * A file dropped in the browser, sent as bytes: the engine writes it to a temporary file of
+   * its own, asks about it like `similar.file`, and deletes it.
+   */
+  'similar.upload': call<ScoredPhoto[]>()(
+    z.strictObject({
+      name: z.string().max(255),
+      bytesBase64: z
+        .string()
+        .min(1, 'The file is empty.')
+        .max(maxUploadBase64, `Files up to ${MAX_UPLOAD_BYTES / 1024 / 1024} MB can be compared.`)
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'The file did not arrive intact.'),
+      by: similarBy,
+      k: resultCount,
+    }),
+    'engine',
+  ),
+  'colours.search': call<ScoredPhoto[]>()(
+    z.strictObject({
+      colours: z
+        .array(
+          z.strictObject({
+            hex: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'Colours are #rrggbb.'),
+            share: z.number().min(0).max(1).optional(),
+          }),
+        )
+        .min(1, 'Pick at least one colour.')
+        .max(5, 'Pick at most five colours.'),
+      k: resultCount,
+    }),
+    'engine',
+  ),
+  /** Photos matching a description, by the active CLIP model ('unavailable' without one). */
+  'search.text': call<ScoredPhoto[]>()(
+    z.strictObject({
+      text: z.string().trim().min(1, 'Type what to look for.').max(500),
+      k: resultCount,
+    }),
+    'engine',
+  ),
+  'models.list': call<ModelEntry[]>()(none, 'engine'),
+  /** Makes an installed model active; answers how many photos are queued to re-embed. */
+  'models.use': call<{ queued: number }>()(
+    z.strictObject({ id: z.string().min(1).max(200) }),
+    'engine',
+  ),
+  'models.import': call<null>()(z.strictObject({ dir: path }), 'engine'),
+  /** Downloads a known model; progress arrives as `models.progress` events. */
+  'models.fetch': call<null>()(z.strictObject({ id: z.string().min(1).max(200) }), 'engine'),
   'links.openExternal': call<null>()(
     z.strictObject({
       url: z.string().max(2048).refine(isSafeExternalUrl, 'Only https links can be opened.'),
@@ -147,6 +355,7 @@ export interface Events {
   'photos.changed': PhotosChanged;
   'app.notice': Notice;
   'engine.restarted': EngineRestarted;
+  'models.progress': ModelFetchProgress;
 }
 export type EventName = keyof Events;
 export const eventNames: readonly EventName[] = [
@@ -154,6 +363,7 @@ export const eventNames: readonly EventName[] = [
   'photos.changed',
   'app.notice',
   'engine.restarted',
+  'models.progress',
 ];
 
 // ---- Validation and errors ----

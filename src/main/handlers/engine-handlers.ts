@@ -1,11 +1,14 @@
 // The contract's engine calls, answered by a LibraryService. Both faces that carry the contract
 // use this one table: `shoebox serve` calls it in-process, and the Electron engine host calls it
 // inside the utility process. Arguments arrive already validated by `dispatchEngineCall`.
-import { readdir, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, relative, sep } from 'node:path';
 import type { LibraryService } from '../engine/library-service.ts';
 import {
   ContractError,
+  MAX_UPLOAD_BYTES,
   validateCall,
   type CallName,
   type CallResult,
@@ -44,7 +47,132 @@ export function createEngineHandlers(library: LibraryService): EngineHandlers {
     },
     'photos.list': (query) => library.listPhotos(query),
     'photos.get': ({ photoId }) => library.getPhoto(photoId),
+    'duplicates.list': ({ threshold }) => library.analysis.duplicates({ threshold }),
+    'duplicates.decide': async ({ photoIds, kind }) => {
+      await library.analysis.decideDuplicates(photoIds, kind);
+      return null;
+    },
+    'trash.list': () => library.trash.list(),
+    'trash.remove': ({ items }) => library.trash.remove(items),
+    'trash.restore': ({ ids, onConflict }) => library.trash.restore(ids, { onConflict }),
+    'trash.empty': ({ ids }) => library.trash.empty(ids),
+    'clusters.list': ({ k }) => library.analysis.clusters({ k }),
+    'clusters.members': ({ id, offset, limit }) =>
+      library.analysis.clusterMembers(id, offset, limit),
+    'map.layout': ({ recompute }) => library.analysis.map({ recompute }),
+    'similar.photo': ({ photoId, by, k }) => library.analysis.similarToPhoto(photoId, { by, k }),
+    'similar.file': ({ path, by, k }) => library.analysis.similarToFile(path, { by, k }),
+    'similar.upload': ({ name, bytesBase64, by, k }) =>
+      withUploadedFile(library, name, bytesBase64, (path) =>
+        library.analysis.similarToFile(path, { by, k }),
+      ),
+    'colours.search': ({ colours, k }) => library.analysis.byColours(colours, { k }),
+    'search.text': async ({ text, k }) => {
+      try {
+        return await library.searchText(text, k);
+      } catch (error) {
+        // No CLIP model is not a failure: the screen shows the engine's one-sentence reason.
+        if (error instanceof Error && error.name === 'NoTextModelError') {
+          throw new ContractError('unavailable', error.message);
+        }
+        throw error;
+      }
+    },
+    'models.list': () => library.listModels(),
+    'models.use': async ({ id }) => ({ queued: await library.useModel(id) }),
+    'models.import': async ({ dir }) => {
+      await library.importModel(dir);
+      return null;
+    },
+    'models.fetch': ({ id }) => {
+      // A download takes minutes: answer at once and report progress as events, so the call
+      // does not hold a transport's request open (or time out) for the whole download.
+      const progress = handlerEvents(library);
+      let last = 0;
+      void library
+        .fetchModel(id, (fraction) => {
+          // Thousands of chunks arrive; a percent is as fine as a progress bar can show.
+          if (fraction - last < 0.01 && fraction < 1) return;
+          last = fraction;
+          progress.emit('models.progress', { id, fraction, state: 'running' });
+        })
+        .then(
+          () => progress.emit('models.progress', { id, fraction: 1, state: 'done' }),
+          (error: unknown) =>
+            progress.emit('models.progress', {
+              id,
+              fraction: last,
+              state: 'failed',
+              message: error instanceof Error ? error.message : String(error),
+            }),
+        );
+      return null;
+    },
   };
+}
+
+/** Extensions the uploaded query file may keep, so the decoder's sniffing sees a normal name. */
+const uploadExtensions = new Set([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.webp',
+  '.gif',
+  '.avif',
+  '.tif',
+  '.tiff',
+]);
+
+/**
+ * Writes a dropped file's bytes to a temporary file of our own in the library folder (never a
+ * user photo, never inside a library folder, so the watcher does not index it), runs the query
+ * on it and deletes it whatever happens.
+ */
+async function withUploadedFile<T>(
+  library: LibraryService,
+  name: string,
+  bytesBase64: string,
+  query: (path: string) => Promise<T>,
+): Promise<T> {
+  const bytes = Buffer.from(bytesBase64, 'base64');
+  if (bytes.length === 0) throw new ContractError('invalid-arguments', 'The file is empty.');
+  if (bytes.length > MAX_UPLOAD_BYTES) {
+    throw new ContractError(
+      'invalid-arguments',
+      `Files up to ${MAX_UPLOAD_BYTES / 1024 / 1024} MB can be compared.`,
+    );
+  }
+  const ext = extname(name).toLowerCase();
+  const dir = join(library.dir, 'tmp');
+  await mkdir(dir, { recursive: true });
+  // Only our random name reaches the disk: nothing of the sender's name but a known extension.
+  const file = join(
+    dir,
+    `query-${randomBytes(8).toString('hex')}${uploadExtensions.has(ext) ? ext : ''}`,
+  );
+  await writeFile(file, bytes, { flag: 'wx' });
+  try {
+    return await query(file);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+type HandlerEventMap = { [E in EventName]: [Events[E]] };
+
+/**
+ * Events raised by handlers themselves (a model download's progress), per library, so every
+ * relay of that library's events (each browser tab, the Electron host) passes them on too.
+ */
+const handlerEmitters = new WeakMap<LibraryService, EventEmitter<HandlerEventMap>>();
+
+function handlerEvents(library: LibraryService): EventEmitter<HandlerEventMap> {
+  let emitter = handlerEmitters.get(library);
+  if (!emitter) {
+    emitter = new EventEmitter<HandlerEventMap>();
+    handlerEmitters.set(library, emitter);
+  }
+  return emitter;
 }
 
 export function isEngineCall(name: CallName, calls: Calls): name is EngineCallName {
@@ -84,13 +212,17 @@ export function relayEngineEvents(
   const onProgress = (p: Events['index.progress']) => emit('index.progress', p);
   const onChanged = (c: Events['photos.changed']) => emit('photos.changed', c);
   const onNotice = (n: Events['app.notice']) => emit('app.notice', n);
+  const onModel = (p: Events['models.progress']) => emit('models.progress', p);
   library.on('progress', onProgress);
   library.on('photosChanged', onChanged);
   library.on('notice', onNotice);
+  const handlerEmitter = handlerEvents(library);
+  handlerEmitter.on('models.progress', onModel);
   return () => {
     library.off('progress', onProgress);
     library.off('photosChanged', onChanged);
     library.off('notice', onNotice);
+    handlerEmitter.off('models.progress', onModel);
   };
 }
 

@@ -1,10 +1,11 @@
 // `shoebox serve` over a real library: the token guards every door, media come by opaque id
 // only, and the WebSocket speaks the contract.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { seededRandom } from '../../../test/fixtures/images.ts';
 import { makeTempDir, waitFor } from '../../../test/helpers/temp.ts';
 import { openLibrary, type Library } from '../engine/library.ts';
 import { startServer, type RunningServer } from './server.ts';
@@ -182,6 +183,61 @@ describe('shoebox serve', () => {
       expect(desktop).toMatchObject({ ok: false, error: { code: 'unavailable' } });
       const missing = await call(ws, 6, 'folders.remove', { folderId: 999 });
       expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+describe('analysis over the WebSocket', () => {
+  it('answers a dropped file bigger than an ordinary message, and leaves no file behind', async () => {
+    // The red photo with sensor-like noise, which does not compress: a PNG far beyond the
+    // WebSocket's old 256 KB message limit.
+    const random = seededRandom(3);
+    const pixels = Buffer.alloc(520 * 520 * 3);
+    for (let i = 0; i < pixels.length; i += 3) {
+      pixels[i] = 180 + random() * 40;
+      pixels[i + 1] = 20 + random() * 20;
+      pixels[i + 2] = 20 + random() * 20;
+    }
+    const red = await sharp(pixels, { raw: { width: 520, height: 520, channels: 3 } })
+      .png()
+      .toBuffer();
+    expect(red.length).toBeGreaterThan(256 * 1024);
+    const ws = await connect({ cookie, origin });
+    try {
+      const args = { name: 'dropped.png', bytesBase64: red.toString('base64'), by: 'colour', k: 2 };
+      const answer = await call(ws, 1, 'similar.upload', args);
+      expect(answer.ok, JSON.stringify(answer.error)).toBe(true);
+      expect(answer.value[0].photo.path).toBe(join(photoDir, 'red.jpg'));
+      // Looked at, never added, and its temporary copy is gone.
+      expect(library.listPhotos({ sort: 'name', offset: 0, limit: 10 }).total).toBe(2);
+      expect(await readdir(join(library.dir, 'tmp'))).toEqual([]);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('removes the temporary file when the dropped file cannot be read', async () => {
+    const ws = await connect({ cookie, origin });
+    try {
+      const garbage = Buffer.from('this is not a photo at all').toString('base64');
+      const args = { name: '../../evil.jpg', bytesBase64: garbage, by: 'content', k: 2 };
+      const answer = await call(ws, 1, 'similar.upload', args);
+      expect(answer.ok).toBe(false);
+      expect(await readdir(join(library.dir, 'tmp'))).toEqual([]);
+      expect(await readdir(join(temp.path))).not.toContain('evil.jpg');
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('says why text search needs a CLIP model, as unavailable rather than failed', async () => {
+    const ws = await connect({ cookie, origin });
+    try {
+      const answer = await call(ws, 1, 'search.text', { text: 'a red square', k: 5 });
+      expect(answer).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      expect(answer.error?.message).toMatch(/CLIP model/);
     } finally {
       ws.close();
     }

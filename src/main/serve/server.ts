@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { LibraryService } from '../engine/library-service.ts';
 import {
   ContractError,
+  MAX_UPLOAD_BYTES,
   calls,
   isCallName,
   serializeError,
@@ -226,7 +227,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await sendFile(req, res, indexHtml, staticTypes['.html'] as string);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+  // Large enough for one dropped file (base64, `similar.upload`) plus its envelope; every
+  // other message is far smaller.
+  const maxPayload = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4 + 64 * 1024;
+  const wss = new WebSocketServer({ noServer: true, maxPayload });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;

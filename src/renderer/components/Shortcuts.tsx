@@ -1,5 +1,6 @@
 // The `?` overlay: every keyboard shortcut, in one place, reachable from any screen.
 import { useEffect, useRef } from 'react';
+import { typingInField } from '../keys.ts';
 
 const groups: { title: string; keys: [string, string][] }[] = [
   {
@@ -19,6 +20,22 @@ const groups: { title: string; keys: [string, string][] }[] = [
     ],
   },
   {
+    title: 'Duplicates review',
+    keys: [
+      ['↑ ↓', 'Previous / next group'],
+      ['← →', 'Move between the photos of a group'],
+      ['Space', 'Keep or remove the photo in focus'],
+      ['K', 'Keep all: the group is not shown again'],
+      ['N', 'Not duplicates (remembered)'],
+      ['Delete or R', 'Remove the others to Shoebox’s trash'],
+      ['A', 'Apply every suggestion (asks first)'],
+      ['U', 'Undo the last removal'],
+      ['F', 'A/B flicker on or off'],
+      ['+ − 0', 'Zoom in / out / fit (all photos together)'],
+      ['[ ]', 'Lower / raise the similarity threshold'],
+    ],
+  },
+  {
     title: 'Anywhere',
     keys: [
       ['Tab', 'Move between controls'],
@@ -26,13 +43,6 @@ const groups: { title: string; keys: [string, string][] }[] = [
     ],
   },
 ];
-
-function typingInField(target: EventTarget | null): boolean {
-  return (
-    target instanceof HTMLElement &&
-    (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
-  );
-}
 
 export function Shortcuts({
   open,

@@ -176,12 +176,20 @@ export function Viewer({ photo, hasPrevious, hasNext, onPrevious, onNext, onClos
             </div>
             <ul className="palette" aria-label="Palette" data-testid="palette">
               {details.palette.map((colour, i) => (
-                <li key={i} title={`${colour.hex} · ${Math.round(colour.share * 100)}%`}>
-                  <span className="swatch" style={{ background: colour.hex }} />
-                  <span className="swatch-label">
-                    {colour.hex}
-                    <small>{Math.round(colour.share * 100)}%</small>
-                  </span>
+                <li key={i}>
+                  <button
+                    type="button"
+                    className="swatch-button"
+                    title={`Find photos with ${colour.hex}`}
+                    aria-label={`Search by colour ${colour.hex}, ${Math.round(colour.share * 100)}% of this photo`}
+                    onClick={() => navigate(`/colours?c=${colour.hex.slice(1).toLowerCase()}:100`)}
+                  >
+                    <span className="swatch" style={{ background: colour.hex }} />
+                    <span className="swatch-label">
+                      {colour.hex}
+                      <small>{Math.round(colour.share * 100)}%</small>
+                    </span>
+                  </button>
                 </li>
               ))}
             </ul>

@@ -1,17 +1,14 @@
 // Settings: which folders make up the library (and which are references), the model behind
-// similarity, and what the thumbnail cache costs on disk.
+// similarity, Shoebox's trash, and what the thumbnail cache costs on disk.
 import { useEffect, useState } from 'react';
 import type { ThumbnailCacheInfo } from '../../shared/api.ts';
 import type { Folder } from '../../shared/domain.ts';
 import { AddFolder } from '../components/AddFolder.tsx';
+import { ModelSettings } from '../components/ModelSettings.tsx';
+import { TrashSettings } from '../components/TrashSettings.tsx';
 import { RemoveFolder } from '../components/RemoveFolder.tsx';
 import { formatBytes, formatCount, formatDate } from '../format.ts';
 import { useApi, useLibrary } from '../hooks/api.tsx';
-
-/** The engine's training-free fallback model ids start like this (see the engine's embed/). */
-function isBuiltInModel(id: string): boolean {
-  return /fingerprint|builtin|built-in/i.test(id);
-}
 
 export function SettingsScreen() {
   const api = useApi();
@@ -63,7 +60,6 @@ export function SettingsScreen() {
     </li>
   );
 
-  const model = status?.model;
   return (
     <div className="screen settings" data-testid="settings">
       <div className="settings-inner">
@@ -98,28 +94,8 @@ export function SettingsScreen() {
             <ul className="settings-list">{references.map(folderRow)}</ul>
           )}
         </section>
-        <section aria-labelledby="s-model">
-          <h2 id="s-model">Similarity model</h2>
-          {model ? (
-            <dl className="meta wide">
-              <dt>Active</dt>
-              <dd data-testid="model-id">{model.id}</dd>
-              <dt>Vector size</dt>
-              <dd>{model.dim} dimensions</dd>
-              <dt>State</dt>
-              <dd>
-                {isBuiltInModel(model.id)
-                  ? 'Built-in visual fingerprint: no download needed. Duplicates, similar photos and colours work; searching by text needs a CLIP model.'
-                  : 'Ready.'}
-                {status.pending > 0
-                  ? ` ${formatCount(status.pending)} photos still to process.`
-                  : ''}
-              </dd>
-            </dl>
-          ) : (
-            <p className="muted">Loading…</p>
-          )}
-        </section>
+        <ModelSettings />
+        <TrashSettings />
         <section aria-labelledby="s-cache">
           <h2 id="s-cache">Thumbnail cache</h2>
           <dl className="meta wide">
