@@ -12,6 +12,7 @@ import {
   registerSchemePrivileges,
 } from './protocol/schemes.ts';
 import { createMainWindow } from './window/main-window.ts';
+import { appUrlMatcher } from './window/policy.ts';
 import { guardWebContents, hardenSession } from './window/security.ts';
 
 const here = import.meta.dirname;
@@ -21,16 +22,7 @@ const icon = join(here, '../../resources/icon.png');
 // electron-vite dev serves the renderer with hot reload; a built app never sets this.
 const devUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
 
-function isAppUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    // Node's URL gives custom schemes an opaque origin ("null"), so compare scheme and host.
-    if (`${parsed.protocol}//${parsed.host}` === APP_ORIGIN) return true;
-    return devUrl !== undefined && parsed.origin === new URL(devUrl).origin;
-  } catch {
-    return false;
-  }
-}
+const isAppUrl = appUrlMatcher(devUrl);
 
 app.enableSandbox();
 registerSchemePrivileges();

@@ -14,6 +14,7 @@ import {
   type ParsedCallArgs,
 } from '../shared/api.ts';
 import type { EngineProcess } from './engine-host/engine-process.ts';
+import { isTrustedSender } from './window/policy.ts';
 import { openExternally } from './window/security.ts';
 
 export interface IpcOptions {
@@ -28,13 +29,14 @@ export function registerIpc({ engine, window, isAppUrl }: IpcOptions): () => voi
   const isTrusted = (event: IpcMainInvokeEvent): boolean => {
     const win = window();
     const frame = event.senderFrame;
-    return (
-      win !== null &&
-      !win.isDestroyed() &&
-      event.sender === win.webContents &&
-      frame !== null &&
-      frame === event.sender.mainFrame &&
-      isAppUrl(frame.url)
+    return isTrustedSender(
+      {
+        windowAlive: win !== null && !win.isDestroyed(),
+        fromAppWindow: win !== null && event.sender === win.webContents,
+        fromMainFrame: frame !== null && frame === event.sender.mainFrame,
+        frameUrl: frame?.url ?? null,
+      },
+      isAppUrl,
     );
   };
 

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { FailedPhoto, Folder, IndexProgress } from '../../shared/domain.ts';
 import { Catalog, type PhotoFileRow } from './catalog/catalog.ts';
+import { isDiskFullError } from './catalog/database.ts';
 import { openCatalogSafely, recoveryMessage, type CatalogRecovery } from './catalog/recovery.ts';
 import { Journal } from './journal/journal.ts';
 import type { OsTrashMover } from './trash/os-trash.ts';
@@ -50,6 +51,8 @@ export interface OpenLibraryOptions {
   workers?: number;
   /** Rescan period once watching has fallen back to polling. */
   rescanIntervalMs?: number;
+  /** How long indexing waits after a full disk before it tries again. */
+  indexRetryMs?: number;
   taskTimeoutMs?: number;
   /** Decode in worker processes (default) or threads (hosts that cannot start Node processes). */
   workerTransport?: WorkerTransport;
@@ -69,6 +72,11 @@ export interface SyncReport extends ScanReport {
 }
 
 export class FolderError extends Error {}
+
+/** The catalog could not record a change because its disk is full; it catches up later by itself. */
+export class DiskFullError extends Error {}
+const DISK_FULL_MESSAGE =
+  "The disk holding Shoebox's library is full, so changes in your folders cannot be recorded yet. Shoebox catches up by itself once there is room again.";
 
 /** How often an unreachable library folder is looked for. */
 const REACHABILITY_CHECK_MS = 2000;
@@ -109,6 +117,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
    */
   private readonly unreachable = new Set<string>();
   private reachabilityTimer: NodeJS.Timeout | null = null;
+  private catchUpTimer: NodeJS.Timeout | null = null;
   private changes: PhotosChanged = { added: [], updated: [], removed: [] };
   private changesTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -142,6 +151,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       thumbnailDir: layout.thumbnails,
       taskTimeoutMs: options.taskTimeoutMs,
       transport: options.workerTransport,
+      retryAfterMs: options.indexRetryMs,
     });
     this.models = new ModelManager(layout.dir, this.catalog, this.indexer, options.models);
     this.analysis = new AnalysisService({
@@ -153,6 +163,13 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       labelVocabulary: options.labelVocabulary,
     });
     this.indexer.on('progress', (progress) => this.emit('progress', progress));
+    this.indexer.on('paused', (reason) =>
+      this.notice(
+        'error',
+        `Indexing is paused: ${reason}. Shoebox keeps trying, and carries on by itself once this is put right.`,
+      ),
+    );
+    this.indexer.on('resumed', () => this.notice('info', 'Indexing has resumed.'));
     this.indexer.on('photoDone', ({ photoId, status }) => {
       if (status === 'indexed') this.noteChanges({ added: [photoId] });
     });
@@ -180,7 +197,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     if (refill) {
       void library
         .enqueue(() => library.scan(library.catalog.listFolders()))
-        .catch((error) => library.notice('error', String(error)));
+        .catch((error) => library.reportError(error));
     }
     // Jobs left by an interrupted run resume now, and photos the active model has not embedded
     // yet are queued.
@@ -238,7 +255,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     if (back.length > 0) {
       void this.enqueue(() =>
         this.applyBatch({ paths: back, addedFolders: [], removedFolders: [] }),
-      ).catch((error) => this.notice('error', String(error)));
+      ).catch((error) => this.reportError(error));
     }
   }
 
@@ -251,9 +268,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   /** Adds a folder and starts bringing it into the catalog in the background. */
   async addFolder(path: string): Promise<Folder> {
     const folder = await this.registerFolder(path);
-    void this.enqueue(() => this.scan([folder])).catch((error) =>
-      this.notice('error', String(error)),
-    );
+    void this.enqueue(() => this.scan([folder])).catch((error) => this.reportError(error));
     return folder;
   }
 
@@ -352,9 +367,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       excludeRealPaths: this.excludeRealPaths,
     });
     this.watcher.on('batch', (batch) => {
-      void this.enqueue(() => this.applyBatch(batch)).catch((error) =>
-        this.notice('error', String(error)),
-      );
+      void this.enqueue(() => this.applyBatch(batch)).catch((error) => this.reportError(error));
     });
     this.watcher.on('fallback', (reason) => this.fallBackToRescans(reason));
     await this.rewatch();
@@ -393,7 +406,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
         // the scan.
         await this.rewatch();
         await this.scan(returned);
-      }).catch((error) => this.notice('error', String(error)));
+      }).catch((error) => this.reportError(error));
     }, REACHABILITY_CHECK_MS);
   }
 
@@ -404,7 +417,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     const every = this.options.rescanIntervalMs ?? 60_000;
     this.rescanTimer = setInterval(() => {
       void this.enqueue(() => this.scan(this.catalog.listFolders())).catch((error) =>
-        this.notice('error', String(error)),
+        this.reportError(error),
       );
     }, every);
   }
@@ -481,9 +494,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       this.pendingRemovalTimer = setTimeout(() => {
         this.pendingRemovalTimer = null;
         const settle = { paths: [], addedFolders: [], removedFolders: [] };
-        void this.enqueue(() => this.applyBatch(settle)).catch((error) =>
-          this.notice('error', String(error)),
-        );
+        void this.enqueue(() => this.applyBatch(settle)).catch((error) => this.reportError(error));
       }, grace + 50);
     }
     this.noteChanges({ updated: [...result.changed, ...result.moved], removed: result.removed });
@@ -496,9 +507,35 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.serial.then(work, work);
+    // Every change to the catalog comes through here, so this is where a full disk is caught:
+    // SQLite has rolled the change back, and a rescan once there is room finds it again.
+    const guarded = async (): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        if (!isDiskFullError(error)) throw error;
+        this.catchUpLater();
+        throw new DiskFullError(DISK_FULL_MESSAGE, { cause: error });
+      }
+    };
+    const next = this.serial.then(guarded, guarded);
     this.serial = next.catch(() => undefined);
     return next;
+  }
+
+  /** Rescans every folder after a pause, for the changes a full disk kept from the catalog. */
+  private catchUpLater(): void {
+    if (this.catchUpTimer || this.closed) return;
+    this.catchUpTimer = setTimeout(() => {
+      this.catchUpTimer = null;
+      void this.enqueue(() => this.scan(this.catalog.listFolders())).catch((error) =>
+        this.reportError(error),
+      );
+    }, this.options.indexRetryMs ?? 30_000);
+  }
+
+  private reportError(error: unknown): void {
+    this.notice('error', error instanceof DiskFullError ? error.message : String(error));
   }
 
   // --- reading ---------------------------------------------------------------------------------
@@ -638,6 +675,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     if (this.changesTimer) clearTimeout(this.changesTimer);
     if (this.pendingRemovalTimer) clearTimeout(this.pendingRemovalTimer);
     if (this.reachabilityTimer) clearInterval(this.reachabilityTimer);
+    if (this.catchUpTimer) clearTimeout(this.catchUpTimer);
     await this.watcher?.stop();
     await this.serial;
     await this.indexer.close();

@@ -8,25 +8,13 @@ import { extname, join, normalize } from 'node:path';
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import type { EngineProcess } from '../engine-host/engine-process.ts';
-import { immutableCache, isInside, type MediaKind } from '../handlers/media.ts';
+import { immutableCache, isInside } from '../handlers/media.ts';
+import { APP_ORIGIN } from '../window/policy.ts';
+import { appCsp } from './csp.ts';
+import { MEDIA_SCHEME, parseMediaUrl } from './media-url.ts';
 
+export { APP_ORIGIN, MEDIA_SCHEME, appCsp };
 export const APP_SCHEME = 'shoebox';
-export const APP_ORIGIN = `${APP_SCHEME}://app`;
-export const MEDIA_SCHEME = 'shoebox-media';
-
-/** The renderer's CSP: our own scripts only, images from the media scheme, no network. */
-export const appCsp = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  `img-src 'self' ${MEDIA_SCHEME}: blob: data:`,
-  "font-src 'self'",
-  "connect-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "object-src 'none'",
-].join('; ');
 
 const staticTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -82,12 +70,11 @@ export function handleAppScheme(rendererDir: string): void {
 
 export function handleMediaScheme(engine: EngineProcess): void {
   protocol.handle(MEDIA_SCHEME, async (request) => {
-    const url = new URL(request.url);
-    const match = /^\/(thumb|full)\/([^/]+)$/.exec(url.pathname);
-    if (url.host !== 'media' || !match) return text(404, 'Not found.');
+    const media = parseMediaUrl(request.url);
+    if (!media) return text(404, 'Not found.');
     let found;
     try {
-      found = await engine.media(match[1] as MediaKind, match[2] as string);
+      found = await engine.media(media.kind, media.idText);
     } catch {
       return text(503, 'The photo engine is restarting.');
     }
@@ -95,7 +82,7 @@ export function handleMediaScheme(engine: EngineProcess): void {
     const response = await fileResponse(found.path, found.contentType);
     if (!response) return text(404, 'The file is gone.');
     response.headers.set('Cache-Control', immutableCache);
-    response.headers.set('ETag', `"${match[1]}-${found.version}"`);
+    response.headers.set('ETag', `"${media.kind}-${found.version}"`);
     response.headers.set('Content-Security-Policy', "default-src 'none'; sandbox");
     response.headers.set('X-Content-Type-Options', 'nosniff');
     return response;

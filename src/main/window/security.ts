@@ -3,6 +3,7 @@
 // the OS browser instead.
 import { app, session, shell, type Session } from 'electron';
 import { isSafeExternalUrl } from '../../shared/api.ts';
+import { navigationVerdict, redirectAllowed, windowOpenVerdict } from './policy.ts';
 
 export function hardenSession(target: Session = session.defaultSession): void {
   target.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
@@ -15,16 +16,17 @@ export function hardenSession(target: Session = session.defaultSession): void {
 export function guardWebContents(isAppUrl: (url: string) => boolean): void {
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event, url) => {
-      if (isAppUrl(url)) return;
+      const verdict = navigationVerdict(url, isAppUrl);
+      if (verdict === 'allow') return;
       event.preventDefault();
-      openExternally(url);
+      if (verdict === 'open-externally') openExternally(url);
     });
     contents.on('will-redirect', (event, url) => {
-      if (!isAppUrl(url)) event.preventDefault();
+      if (!redirectAllowed(url, isAppUrl)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      openExternally(url);
+      if (windowOpenVerdict(url) === 'open-externally') openExternally(url);
       return { action: 'deny' };
     });
   });

@@ -396,6 +396,20 @@ export class Catalog {
     return row?.attempts ?? 0;
   }
 
+  /** Takes back an attempt that failed through no fault of the file (a full disk). */
+  forgiveJobAttempt(photoId: number): void {
+    this.db
+      .prepare(`UPDATE jobs SET attempts = max(attempts - 1, 0) WHERE photo_id = ?`)
+      .run(photoId);
+  }
+
+  /** The stored failure sentence of a photo, if it failed. */
+  failureOf(id: number): string | null {
+    const row = this.db.prepare(`SELECT failure FROM photos WHERE id = ?`).get(id) as
+      { failure: string | null } | undefined;
+    return row?.failure ?? null;
+  }
+
   job(photoId: number): { queuedAt: number; attempts: number } | null {
     const row = this.db
       .prepare(`SELECT queued_at, attempts FROM jobs WHERE photo_id = ?`)

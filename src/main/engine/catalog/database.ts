@@ -16,3 +16,9 @@ export function openDatabase(file: string): CatalogDb {
   migrate(db);
   return db;
 }
+
+/** The disk under the catalog (or a cache beside it) is full: the machine's trouble, not the data's. */
+export function isDiskFullError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
+}

@@ -3,14 +3,19 @@
 // from that one decode. It runs in its own process so a decoder crash, a runaway allocation or a
 // hang costs one file, never the app. It never writes anywhere but the thumbnail cache.
 import { createHash } from 'node:crypto';
-import { access, mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { analysePhoto } from '../features/analyse.ts';
 import { PhotoFailure, failureFromDecoderError } from '../features/failures.ts';
 import { isRawExtension } from '../scan/candidates.ts';
-import type { DecodeTask, FromWorker, ToWorker } from './protocol.ts';
+import {
+  NO_PERMISSION_REASON,
+  type DecodeTask,
+  type FromWorker,
+  type ToWorker,
+} from './protocol.ts';
 import { thumbnailPath } from './thumbnails.ts';
 
 /** Larger files are not photos anyone expects Shoebox to open; reading them would stall a worker. */
@@ -78,7 +83,7 @@ async function runTask(task: DecodeTask): Promise<void> {
       return;
     }
     const analysis = await analysePhoto(bytes);
-    if (thumbFile && !cachedThumbnail) await writeAtomically(thumbFile, analysis.thumbnail);
+    if (thumbFile && !cachedThumbnail) await writeThumbnail(thumbFile, analysis.thumbnail);
     send({
       type: 'done',
       taskId: task.taskId,
@@ -108,7 +113,15 @@ async function runTask(task: DecodeTask): Promise<void> {
       error instanceof PhotoFailure
         ? error.reason
         : failureFromDecoderError(error, 'unknown').reason;
-    send({ type: 'failed', taskId: task.taskId, reason, contentHash, size, mtimeMs });
+    send({
+      type: 'failed',
+      taskId: task.taskId,
+      reason,
+      contentHash,
+      size,
+      mtimeMs,
+      ...(error instanceof CacheWriteFailure ? { retryLater: true } : {}),
+    });
   }
 }
 
@@ -147,19 +160,44 @@ async function readWhole(path: string) {
 
 function openFailureReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM')
-    return 'Shoebox does not have permission to read this file';
+  if (code === 'EACCES' || code === 'EPERM') return NO_PERMISSION_REASON;
   if (code === 'ENOENT') return 'file disappeared before it could be read';
   if (code === 'EISDIR') return 'is a folder, not a file';
   if (code === 'EIO') return 'the disk reported a read error for this file';
   return `file cannot be read (${code ?? 'unknown error'})`;
 }
 
+/** The thumbnail cache could not be written: the machine's trouble (a full disk), not the file's. */
+class CacheWriteFailure extends PhotoFailure {}
+
+async function writeThumbnail(file: string, data: Uint8Array): Promise<void> {
+  try {
+    await writeAtomically(file, data);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? "the disk holding Shoebox's library is full"
+        : code === 'EROFS'
+          ? "the disk holding Shoebox's library is read-only"
+          : code === 'EACCES' || code === 'EPERM'
+            ? "Shoebox does not have permission to write to its library's thumbnail folder"
+            : `Shoebox cannot write to its library's thumbnail folder (${code ?? 'unknown error'})`;
+    throw new CacheWriteFailure(reason, { cause: error });
+  }
+}
+
 async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, data);
-  await rename(temporary, file);
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, file);
+  } catch (error) {
+    // A half-written temporary (the disk filled up mid-write) must not stay behind.
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 send({ type: 'ready' });

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { IndexProgress } from '../../../shared/domain.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import { isDiskFullError } from '../catalog/database.ts';
 import { DecodePool, WorkerCrashedError } from './pool.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { WorkerTransport } from './worker-handle.ts';
@@ -20,12 +21,17 @@ import type { DecodeOutcome } from './protocol.ts';
 const MAX_ATTEMPTS = 3;
 const PROGRESS_INTERVAL_MS = 250;
 const RATE_WINDOW_MS = 10_000;
+const LIBRARY_DISK_FULL = "the disk holding Shoebox's library is full";
 
 export interface IndexerEvents {
   progress: [IndexProgress];
   /** A photo row reached a final state (indexed or failed). */
   photoDone: [{ photoId: number; status: 'indexed' | 'failed' }];
   idle: [];
+  /** Indexing stopped for a reason of the machine's (a full disk); it retries by itself. */
+  paused: [string];
+  /** A photo was indexed again after a pause. */
+  resumed: [];
 }
 
 /** The embedding step of the pipeline, present while a model other than the fingerprint is active. */
@@ -42,6 +48,8 @@ export interface IndexerOptions {
   thumbnailDir: string;
   taskTimeoutMs?: number;
   transport?: WorkerTransport;
+  /** After a pause (a full disk), how long before the queue is tried again. */
+  retryAfterMs?: number;
 }
 
 export class Indexer extends EventEmitter<IndexerEvents> {
@@ -56,6 +64,10 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private lastProgressAt = 0;
   private idleWaiters: (() => void)[] = [];
   private embedding: EmbeddingStep | null = null;
+  /** Why indexing is paused (the machine's trouble, not a file's), or null. */
+  private pausedFor: string | null = null;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private resumePending = false;
 
   constructor(
     private readonly catalog: Catalog,
@@ -111,6 +123,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
 
   async close(): Promise<void> {
     this.stopped = true;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
     await this.pool.close();
     this.resolveIdle();
   }
@@ -120,14 +133,22 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   }
 
   private pump(): void {
-    if (this.pumping) return;
+    if (this.pumping || this.pausedFor !== null) return;
     this.pumping = true;
     try {
-      while (!this.stopped && this.running.size < this.pool.size) {
+      while (!this.stopped && this.pausedFor === null && this.running.size < this.pool.size) {
         const [job] = this.catalog.nextJobs(1, this.running);
         if (!job) break;
         this.running.add(job.photoId);
-        const attempts = this.catalog.recordJobAttempt(job.photoId);
+        let attempts: number;
+        try {
+          attempts = this.catalog.recordJobAttempt(job.photoId);
+        } catch (error) {
+          if (!isDiskFullError(error)) throw error;
+          this.running.delete(job.photoId);
+          this.pause(null, LIBRARY_DISK_FULL);
+          break;
+        }
         if (attempts > MAX_ATTEMPTS) {
           this.finish(job.photoId, job.queuedAt, () =>
             this.catalog.markFailed(
@@ -168,6 +189,10 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       return;
     }
     if (this.stopped) return;
+    if (outcome.retryLater) {
+      this.pause(photoId, outcome.failure ?? 'the machine could not store the results');
+      return;
+    }
     // The embedding step rides on the same decode: the worker sent the CLIP crop along.
     let embedded: { step: EmbeddingStep; vector: Float32Array } | { failure: string } | null = null;
     const clipInput = outcome.features?.clipInput;
@@ -181,6 +206,31 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       if (this.stopped) return;
     }
     this.finish(photoId, queuedAt, () => this.apply(photoId, outcome, embedded));
+  }
+
+  /**
+   * The job stays queued and is not counted against its file; the whole queue waits, because
+   * every other file would meet the same full disk, and is tried again after a while.
+   */
+  private pause(photoId: number | null, reason: string): void {
+    if (photoId !== null) {
+      this.running.delete(photoId);
+      try {
+        this.catalog.forgiveJobAttempt(photoId);
+      } catch (error) {
+        // The catalog's disk is full too: the attempt stays counted, the job stays queued.
+        if (!isDiskFullError(error)) throw error;
+      }
+    }
+    if (this.pausedFor !== null) return;
+    this.pausedFor = reason;
+    this.resumePending = true;
+    this.emit('paused', reason);
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      this.pausedFor = null;
+      this.kick();
+    }, this.options.retryAfterMs ?? 30_000);
   }
 
   private isCurrent(contentHash: string, embedding: EmbeddingStep | null): boolean {
@@ -228,10 +278,17 @@ export class Indexer extends EventEmitter<IndexerEvents> {
 
   private finish(photoId: number, queuedAt: number, write: () => boolean | void): void {
     let applied = true;
-    this.catalog.transaction(() => {
-      applied = write() !== false;
-      if (applied) this.catalog.finishJob(photoId, queuedAt);
-    });
+    try {
+      this.catalog.transaction(() => {
+        applied = write() !== false;
+        if (applied) this.catalog.finishJob(photoId, queuedAt);
+      });
+    } catch (error) {
+      // The transaction rolled back: the job is still queued and runs again after the pause.
+      if (!isDiskFullError(error)) throw error;
+      this.pause(photoId, LIBRARY_DISK_FULL);
+      return;
+    }
     this.running.delete(photoId);
     if (applied) {
       const status = this.catalog.getPhoto(photoId)?.status;
@@ -239,6 +296,10 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       if (status === 'failed') this.runFailed += 1;
       this.completions.push(Date.now());
       if (status === 'indexed' || status === 'failed') this.emit('photoDone', { photoId, status });
+      if (status === 'indexed' && this.resumePending) {
+        this.resumePending = false;
+        this.emit('resumed');
+      }
     }
     this.queued = this.catalog.queuedJobCount();
     this.reportProgress(false);

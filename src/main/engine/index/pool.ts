@@ -173,6 +173,7 @@ export class DecodePool {
         size: message.size,
         mtimeMs: message.mtimeMs,
         failure: message.reason,
+        ...(message.retryLater ? { retryLater: true } : {}),
       });
     }
     this.release(worker);

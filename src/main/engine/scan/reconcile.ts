@@ -2,6 +2,7 @@
 // files seen, every row not seen has vanished) and the watcher (a batch of touched paths), so a
 // rename is recognised the same way whichever noticed it.
 import type { Catalog, FileFacts, PhotoFileRow } from '../catalog/catalog.ts';
+import { NO_PERMISSION_REASON } from '../index/protocol.ts';
 
 export interface SeenFile {
   folderId: number;
@@ -29,6 +30,14 @@ export interface ReconcileOptions {
   /** Rows for which this returns true are not deleted yet when no move claims them. */
   deferRemoval?: (row: PhotoFileRow) => boolean;
   now?: number;
+}
+
+function couldNotOpen(catalog: Catalog, row: PhotoFileRow): boolean {
+  return (
+    row.status === 'failed' &&
+    row.contentHash === null &&
+    catalog.failureOf(row.id) === NO_PERMISSION_REASON
+  );
 }
 
 const identityKey = (f: { dev: number; ino: number; size: number; mtimeMs: number }): string =>
@@ -60,7 +69,13 @@ export function reconcile(
     for (const { folderId, file } of input.seen) {
       const existing = catalog.photoFileByPath(file.path);
       if (existing) {
-        if (existing.size === file.size && existing.mtimeMs === file.mtimeMs) {
+        const unchanged = existing.size === file.size && existing.mtimeMs === file.mtimeMs;
+        if (unchanged && couldNotOpen(catalog, existing)) {
+          // Permissions change without touching size or mtime: a file we were not allowed to
+          // open is tried again on every scan, so it is indexed once access is granted.
+          catalog.markChanged(existing.id, file, now);
+          result.changed.push(existing.id);
+        } else if (unchanged) {
           if (
             existing.folderId !== folderId ||
             existing.dev !== file.dev ||
