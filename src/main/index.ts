@@ -2,7 +2,7 @@
 // (engine-host), the renderer in a sandboxed window; main relays the contract between them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, shell } from 'electron';
 import { EngineProcess } from './engine-host/engine-process.ts';
 import { registerIpc } from './ipc.ts';
 import {
@@ -32,7 +32,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let window: BrowserWindow | null = null;
-  const engine = new EngineProcess(join(here, 'engine-host.js'));
+  const engine = new EngineProcess(join(here, 'engine-host.js'), (path) => shell.trashItem(path));
 
   const openWindow = () => {
     window = createMainWindow({

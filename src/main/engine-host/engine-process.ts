@@ -37,7 +37,12 @@ export class EngineProcess extends EventEmitter<EngineProcessEvents> {
   private startedAt = 0;
   private lastFatal: string | null = null;
 
-  constructor(private readonly hostPath: string = join(import.meta.dirname, 'engine-host.js')) {
+  constructor(
+    private readonly hostPath: string = join(import.meta.dirname, 'engine-host.js'),
+    /** Moves a file to the OS trash (shell.trashItem); asked for by the engine. */
+    private readonly trashItem: (path: string) => Promise<void> = () =>
+      Promise.reject(new Error('the system trash is not available')),
+  ) {
     super();
   }
 
@@ -116,6 +121,24 @@ export class EngineProcess extends EventEmitter<EngineProcessEvents> {
       case 'fatal':
         this.lastFatal = message.message;
         return;
+      case 'trashItem': {
+        const child = this.child;
+        void this.trashItem(message.path).then(
+          () =>
+            child?.postMessage({
+              kind: 'trashItemDone',
+              requestId: message.requestId,
+              error: null,
+            } satisfies ToHost),
+          (error: unknown) =>
+            child?.postMessage({
+              kind: 'trashItemDone',
+              requestId: message.requestId,
+              error: error instanceof Error ? error.message : String(error),
+            } satisfies ToHost),
+        );
+        return;
+      }
       case 'closed':
         return;
     }

@@ -2,7 +2,7 @@
 // contract calls (validated at its door), resolves media by opaque id, relays engine events, and
 // closes the catalog cleanly when asked. Run as a Node child with an Electron-like parentPort.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -112,6 +112,62 @@ describe('engine host', () => {
     );
     for (const idText of ['../../etc/passwd', '0', '1e3', '999999']) {
       expect((await request({ kind: 'media', media: 'full', idText })).value, idText).toBeNull();
+    }
+  });
+
+  it('empties the trash through main (shell.trashItem in the app), and reports a refusal', async () => {
+    const page = await request({
+      kind: 'call',
+      name: 'photos.list',
+      args: { sort: 'name', offset: 0, limit: 1 },
+    });
+    const photo = (
+      page.value as {
+        photos: { path: string; size: number; mtimeMs: number; contentHash: string }[];
+      }
+    ).photos[0]!;
+    const expected = { size: photo.size, mtimeMs: photo.mtimeMs, contentHash: photo.contentHash };
+    const removed = await request({
+      kind: 'call',
+      name: 'trash.remove',
+      args: { items: [{ path: photo.path, expected }] },
+    });
+    expect(removed.value).toMatchObject([{ path: photo.path, outcome: 'trashed' }]);
+
+    // Playing main: the first time the OS refuses, the second time it takes the file.
+    const osTrash = join(temp.path, 'os-trash');
+    await mkdir(osTrash);
+    let asked = 0;
+    const answer = (message: FromHost): void => {
+      if (message.kind !== 'trashItem') return;
+      asked += 1;
+      if (asked === 1) {
+        host.send({
+          kind: 'trashItemDone',
+          requestId: message.requestId,
+          error: 'the Recycle Bin is full',
+        } satisfies ToHost);
+      } else {
+        void rename(message.path, join(osTrash, 'green.jpg')).then(() =>
+          host.send({
+            kind: 'trashItemDone',
+            requestId: message.requestId,
+            error: null,
+          } satisfies ToHost),
+        );
+      }
+    };
+    host.on('message', answer);
+    try {
+      const refused = await request({ kind: 'call', name: 'trash.empty', args: {} });
+      expect(JSON.stringify(refused.value)).toMatch(/Recycle Bin is full/);
+      expect((await request({ kind: 'call', name: 'trash.list', args: {} })).value).toHaveLength(1);
+      await request({ kind: 'call', name: 'trash.empty', args: {} });
+      expect(asked).toBe(2);
+      expect(await readdir(osTrash)).toEqual(['green.jpg']);
+      expect((await request({ kind: 'call', name: 'trash.list', args: {} })).value).toEqual([]);
+    } finally {
+      host.off('message', answer);
     }
   });
 

@@ -10,6 +10,7 @@ import {
   relayEngineEvents,
 } from '../handlers/engine-handlers.ts';
 import { resolveMedia } from '../handlers/media.ts';
+import { electronTrashMover } from '../engine/trash/os-trash.ts';
 import type { FromHost, ToHost } from './protocol.ts';
 
 const port = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
@@ -17,6 +18,16 @@ if (!port) {
   throw new Error('The engine host runs only as an Electron utility process.');
 }
 const send = (message: FromHost) => port.postMessage(message);
+
+const trashRequests = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+let nextTrashRequest = 1;
+function askMainToTrash(path: string): Promise<void> {
+  const requestId = nextTrashRequest++;
+  return new Promise((resolve, reject) => {
+    trashRequests.set(requestId, { resolve, reject });
+    send({ kind: 'trashItem', requestId, path });
+  });
+}
 
 async function main(parentPort: ParentPort): Promise<void> {
   // Threads, not processes, for decoding: a packaged app's fuses forbid starting Electron as
@@ -27,11 +38,21 @@ async function main(parentPort: ParentPort): Promise<void> {
     watch: true,
     workerTransport: 'thread',
     models: { resourcesDir: resourcesDir ?? null },
+    // Emptying the trash goes through main's shell.trashItem (Recycle Bin, macOS Trash, and the
+    // freedesktop trash the desktop environment knows).
+    osTrash: electronTrashMover(askMainToTrash),
   });
   const handlers = createEngineHandlers(library);
   relayEngineEvents(library, (name, payload) => send({ kind: 'event', name, payload }));
 
   parentPort.on('message', ({ data }: { data: ToHost }) => {
+    if (data.kind === 'trashItemDone') {
+      const waiter = trashRequests.get(data.requestId);
+      trashRequests.delete(data.requestId);
+      if (data.error === null) waiter?.resolve();
+      else waiter?.reject(new Error(data.error));
+      return;
+    }
     if (data.kind === 'close') {
       void library.close().finally(() => {
         send({ kind: 'closed' });
