@@ -53,7 +53,18 @@ export const commands: Record<string, Command> = {
         const onProgress = output.progress.bind(output);
         library.on('progress', onProgress);
         library.on('notice', (notice) => output.log(notice.message));
-        const report = await library.sync(folders);
+        // A one-shot run does not wait out a full disk: it stops, says why, and the next run
+        // carries on where this one stopped.
+        const paused = new Promise<never>((_, reject) =>
+          library.once('indexingPaused', (reason) =>
+            reject(
+              new WorkError(
+                `indexing paused: ${reason}; put it right and run \`shoebox index\` again (nothing done so far is lost).`,
+              ),
+            ),
+          ),
+        );
+        const report = await Promise.race([library.sync(folders), paused]);
         library.off('progress', onProgress);
         output.endProgress();
         const failed = library.listFailures(folders.map((folder) => folder.id));

@@ -1,7 +1,7 @@
 // Disk full and read-only disks, for real: the tests run as root, which no chmod can stop, so the
 // conditions are made with tiny tmpfs mounts (a full file system answers ENOSPC to root too, and
 // a read-only mount answers EROFS). Where `mount` is not allowed the tests are skipped and say so.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -101,7 +101,42 @@ function integrity(file: string): string {
   }
 }
 
+/** Runs the `shoebox` command; resolves with its exit code and output. */
+function shoebox(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bin = new URL('../../../bin/shoebox.js', import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe.skipIf(!mountable)('disk full and read-only disks', () => {
+  it('stops `shoebox index` with one sentence on a full disk, and the next run carries on', async () => {
+    const libraryDir = join(work.path, 'library');
+    const thumbnails = join(libraryDir, 'thumbnails');
+    await mountTmpfs(thumbnails, '256k');
+    const filler = await fill(thumbnails);
+    const photos = join(work.path, 'Photos');
+    await writePhotos(photos, 4, 40);
+
+    const full = await shoebox(['index', photos, '--library', libraryDir, '--json']);
+    expect(full.code).toBe(1);
+    expect(full.stdout).toBe('');
+    const lines = full.stderr.split('\n').filter((line) => line.startsWith('shoebox:'));
+    expect(lines).toEqual([
+      "shoebox: indexing paused: the disk holding Shoebox's library is full; put it right and run `shoebox index` again (nothing done so far is lost).",
+    ]);
+
+    await rm(filler);
+    const after = await shoebox(['index', photos, '--library', libraryDir, '--json']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ indexed: 4, failed: [] });
+  });
   it('pauses indexing with a clear message while the thumbnail disk is full, and resumes when there is room', async () => {
     const libraryDir = join(work.path, 'library');
     const thumbnails = join(libraryDir, 'thumbnails');

@@ -53,6 +53,8 @@ export interface LibraryEvents {
   progress: [IndexProgress];
   photosChanged: [PhotosChanged];
   notice: [Notice];
+  /** Indexing stopped for a condition outside any photo (a full disk); the reason is a phrase. */
+  indexingPaused: [string];
 }
 
 export interface LibraryService {

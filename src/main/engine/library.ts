@@ -163,12 +163,13 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       labelVocabulary: options.labelVocabulary,
     });
     this.indexer.on('progress', (progress) => this.emit('progress', progress));
-    this.indexer.on('paused', (reason) =>
+    this.indexer.on('paused', (reason) => {
       this.notice(
         'error',
         `Indexing is paused: ${reason}. Shoebox keeps trying, and carries on by itself once this is put right.`,
-      ),
-    );
+      );
+      this.emit('indexingPaused', reason);
+    });
     this.indexer.on('resumed', () => this.notice('info', 'Indexing has resumed.'));
     this.indexer.on('photoDone', ({ photoId, status }) => {
       if (status === 'indexed') this.noteChanges({ added: [photoId] });
