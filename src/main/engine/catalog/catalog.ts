@@ -369,17 +369,17 @@ export class Catalog {
   }
 
   /** The oldest queued jobs, skipping the ones already running. */
+  /** The oldest jobs first; migration 4's index makes this a walk, not a sort of the queue. */
+  readonly nextJobsSql = `SELECT jobs.photo_id AS photoId, photos.path AS path,
+      jobs.attempts AS attempts, jobs.queued_at AS queuedAt
+    FROM jobs JOIN photos ON photos.id = jobs.photo_id
+    ORDER BY jobs.queued_at, jobs.photo_id LIMIT ?`;
+
   nextJobs(
     limit: number,
     running: ReadonlySet<number>,
   ): { photoId: number; path: string; attempts: number; queuedAt: number }[] {
-    const rows = this.db
-      .prepare(
-        `SELECT jobs.photo_id AS photoId, photos.path AS path, jobs.attempts AS attempts, jobs.queued_at AS queuedAt
-         FROM jobs JOIN photos ON photos.id = jobs.photo_id
-         ORDER BY jobs.queued_at, jobs.photo_id LIMIT ?`,
-      )
-      .all(limit + running.size) as {
+    const rows = this.db.prepare(this.nextJobsSql).all(limit + running.size) as {
       photoId: number;
       path: string;
       attempts: number;
@@ -417,10 +417,15 @@ export class Catalog {
     return row ? { queuedAt: row.queued_at, attempts: row.attempts } : null;
   }
 
-  finishJob(photoId: number, queuedAt: number): void {
+  /** Returns whether the job was removed from the queue. */
+  finishJob(photoId: number, queuedAt: number): boolean {
     // Only the job that was run: if the file changed meanwhile the job was re-queued with a
     // newer time and must run again.
-    this.db.prepare(`DELETE FROM jobs WHERE photo_id = ? AND queued_at = ?`).run(photoId, queuedAt);
+    return (
+      this.db
+        .prepare(`DELETE FROM jobs WHERE photo_id = ? AND queued_at = ?`)
+        .run(photoId, queuedAt).changes > 0
+    );
   }
 
   queuedJobCount(): number {

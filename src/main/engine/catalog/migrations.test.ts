@@ -77,6 +77,19 @@ describe('migrations', () => {
     catalog.close();
   });
 
+  it('migration 4 lets the indexer take the next job without sorting the queue', async () => {
+    const { Catalog } = await import('./catalog.ts');
+    const catalog = new Catalog(':memory:');
+    const plan = (
+      catalog.db.prepare(`EXPLAIN QUERY PLAN ${catalog.nextJobsSql}`).all(1) as { detail: string }[]
+    )
+      .map((row) => row.detail)
+      .join(' | ');
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+    expect(plan).toMatch(/INDEX jobs_order/);
+    catalog.close();
+  });
+
   it('is idempotent and refuses a catalog from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

@@ -51,6 +51,8 @@ export interface AnalyseOptions {
    * (which costs a bigger decode) changes them by resampling noise only.
    */
   thumbnailSize?: number;
+  /** Make the 224x224 crop CLIP needs (default true); the indexer asks only with a model active. */
+  clipInput?: boolean;
 }
 
 export interface PhotoAnalysis {
@@ -73,7 +75,10 @@ export interface PhotoAnalysis {
   histogram: Float32Array;
   phash: string;
   fingerprint: Float32Array;
-  /** 224x224x3 RGB bytes, row-major, HWC; shortest edge resized to 224 (bicubic), centre crop. */
+  /**
+   * 224x224x3 RGB bytes, row-major, HWC; shortest edge resized to 224 (bicubic), centre crop.
+   * Empty when `clipInput: false` was asked.
+   */
   clipInput: Uint8Array;
   versions: FeatureVersions;
 }
@@ -171,7 +176,7 @@ export async function analysePhoto(
   const pending = Promise.all([
     readExif(exifBlock),
     encodeThumbnail(working, options.thumbnailSize ?? DEFAULT_THUMBNAIL_SIZE),
-    makeClipInput(working),
+    options.clipInput === false ? Promise.resolve(NO_CLIP_INPUT) : makeClipInput(working),
   ]);
   // Keep the rejection handled while the synchronous work below runs.
   pending.catch(() => undefined);
@@ -243,6 +248,9 @@ async function encodeThumbnail(
   const { data, info } = await image.webp({ quality: 80 }).toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
+
+/** Stands in for the CLIP crop when none was asked for (no model active). */
+const NO_CLIP_INPUT = new Uint8Array(0);
 
 async function makeClipInput(working: WorkingImage): Promise<Uint8Array> {
   // fit 'cover' + centre = resize the shortest edge to 224, then crop the middle 224x224.

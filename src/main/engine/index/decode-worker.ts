@@ -82,7 +82,7 @@ async function runTask(task: DecodeTask): Promise<void> {
       send({ type: 'done', taskId: task.taskId, contentHash, size, mtimeMs });
       return;
     }
-    const analysis = await analysePhoto(bytes);
+    const analysis = await analysePhoto(bytes, { clipInput: task.clipInput });
     if (thumbFile && !cachedThumbnail) await writeThumbnail(thumbFile, analysis.thumbnail);
     send({
       type: 'done',

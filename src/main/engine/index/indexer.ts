@@ -278,10 +278,11 @@ export class Indexer extends EventEmitter<IndexerEvents> {
 
   private finish(photoId: number, queuedAt: number, write: () => boolean | void): void {
     let applied = true;
+    let dequeued = false;
     try {
       this.catalog.transaction(() => {
         applied = write() !== false;
-        if (applied) this.catalog.finishJob(photoId, queuedAt);
+        if (applied) dequeued = this.catalog.finishJob(photoId, queuedAt);
       });
     } catch (error) {
       // The transaction rolled back: the job is still queued and runs again after the pause.
@@ -301,7 +302,9 @@ export class Indexer extends EventEmitter<IndexerEvents> {
         this.emit('resumed');
       }
     }
-    this.queued = this.catalog.queuedJobCount();
+    // Counted down here rather than by COUNT(*) per photo, which grows with the queue; kick()
+    // recounts whenever jobs are added.
+    if (dequeued) this.queued = Math.max(0, this.queued - 1);
     this.reportProgress(false);
     this.pump();
   }
