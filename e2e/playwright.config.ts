@@ -21,6 +21,9 @@ export default defineConfig<ShoeboxOptions>({
   workers: 1,
   fullyParallel: false,
   timeout: 120_000,
+  // On CI's shared two cores a spec may be retried once; Playwright then reports it as flaky,
+  // so instability stays visible instead of failing a landing. Locally every failure counts.
+  retries: process.env.CI ? 1 : 0,
   expect: { timeout: 20_000 },
   reporter: [['list']],
   use: {

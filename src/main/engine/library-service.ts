@@ -1,53 +1,23 @@
 // The engine's face towards the transports (Electron IPC, the WebSocket of `shoebox serve`, the CLI).
 // The Library class implements it; transports depend on this interface only.
+import type { FailedPhoto, Folder, IndexProgress, ScoredPhoto } from '../../shared/domain.ts';
 import type {
-  FailedPhoto,
-  Folder,
-  IndexProgress,
-  PaletteColour,
-  Photo,
-} from '../../shared/domain.ts';
+  LibraryStatus as ContractLibraryStatus,
+  Notice,
+  PhotoDetails,
+  PhotoPage,
+  PhotoSort,
+  PhotosChanged,
+} from '../../shared/api.ts';
 import type { TrashService } from './trash/service.ts';
 import type { AnalysisApi } from './analysis-api.ts';
 import type { ModelListEntry } from './embed/model-store.ts';
-import type { ScoredPhoto } from '../../shared/domain.ts';
 
-export type PhotoSort = 'takenAt' | 'name' | 'size';
+// The result shapes are the contract's: one declaration serves the engine and every transport.
+export type { Notice, PhotoDetails, PhotoPage, PhotoSort, PhotosChanged };
 
-export interface PhotoPage {
-  total: number;
-  photos: Photo[];
-}
-
-export interface PhotoDetails extends Photo {
-  palette: PaletteColour[];
-  orientation: number | null;
-}
-
-export interface LibraryStatus {
-  folders: string[];
-  photos: number;
-  failed: number;
-  pending: number;
-  model: { id: string; dim: number };
-  /** Photos embedded with the active model so far (re-embedding runs after a model switch). */
-  modelProgress: { embedded: number; total: number };
-  /** Why the watcher is not live, when it has fallen back to periodic rescans. */
-  watchFallback: string | null;
-  /** Set when the catalog was found damaged at open, set aside and rebuilt: what to tell the user. */
-  catalogRecovery: string | null;
-}
-
-export interface PhotosChanged {
-  added: number[];
-  updated: number[];
-  removed: number[];
-}
-
-export interface Notice {
-  level: 'info' | 'warning' | 'error';
-  message: string;
-}
+/** What the engine reports; the transports add the library folder (`dir`). */
+export type LibraryStatus = Omit<ContractLibraryStatus, 'dir'>;
 
 export interface LibraryEvents {
   progress: [IndexProgress];

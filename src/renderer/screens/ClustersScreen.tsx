@@ -25,7 +25,9 @@ export function ClustersScreen() {
   const [view, setView] = useState<ClustersView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
-  const [kInput, setKInput] = useState('');
+  // What the person is typing into the k field; null shows the k in use. Answers from the engine
+  // never write here, so a refresh arriving mid-typing cannot undo what was typed.
+  const [kDraft, setKDraft] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -34,7 +36,6 @@ export function ClustersScreen() {
       (next) => {
         if (!live) return;
         setView(next);
-        setKInput(String(next.k));
         setError(null);
         setLoading(false);
       },
@@ -56,7 +57,10 @@ export function ClustersScreen() {
     if (key === 'k') next.delete('cluster');
     setParams(next);
   };
-  const pickK = (value: number) => setParam('k', String(value));
+  const pickK = (value: number) => {
+    setKDraft(null);
+    setParam('k', String(value));
+  };
 
   const open = view?.clusters.find((c) => c.id === openId);
 
@@ -126,7 +130,7 @@ export function ClustersScreen() {
           className="k-control"
           onSubmit={(e) => {
             e.preventDefault();
-            const value = Number(kInput);
+            const value = Number(kDraft ?? view?.k);
             if (Number.isInteger(value) && value >= 2 && value <= 200) pickK(value);
           }}
         >
@@ -136,8 +140,8 @@ export function ClustersScreen() {
               type="number"
               min={2}
               max={200}
-              value={kInput}
-              onChange={(e) => setKInput(e.target.value)}
+              value={kDraft ?? (view ? String(view.k) : '')}
+              onChange={(e) => setKDraft(e.target.value)}
               aria-label="Number of clusters"
             />
           </label>
@@ -147,7 +151,10 @@ export function ClustersScreen() {
           <button
             type="button"
             disabled={loading || k === undefined}
-            onClick={() => setParam('k', null)}
+            onClick={() => {
+              setKDraft(null);
+              setParam('k', null);
+            }}
           >
             Best
           </button>

@@ -2,33 +2,15 @@
 // speaks in paths and plain outcomes (ready to print as JSON or show in the UI), and that knows
 // the library's folders, its reference folders and what the catalog last saw of each photo.
 import { resolve } from 'node:path';
+import type { RestoreOutcome, TrashItem } from '../../../shared/api.ts';
 import type { Journal, TrashRecord } from '../journal/journal.ts';
 import type { FileExpectation } from './file-facts.ts';
 import type { OsTrashMover } from './os-trash.ts';
 import { removePhotos, type RemoveOutcome, type RemoveRequest } from './remove.ts';
 import { AppTrash, type EmptyOutcome, type ReconcileReport, type TrashStep } from './trash.ts';
 
-export interface TrashItem {
-  id: number;
-  /** Where the photo was, and where restore puts it back. */
-  path: string;
-  trashedAt: number;
-  size: number;
-  contentHash: string;
-  /** The last thing worth telling about it (e.g. why emptying it was refused). */
-  note: string | null;
-}
-
-export interface RestoreOutcome {
-  path: string;
-  outcome: 'restored' | 'skipped';
-  /** Where it went back: the original path, or "name (restored).ext" beside it. */
-  restoredTo?: string;
-  /** False when the bytes that came back differ from the ones recorded at removal. */
-  identical?: boolean;
-  reason?: string;
-  suggestedPath?: string;
-}
+// The shapes the UI sees are the contract's; the trash answers in them directly.
+export type { RestoreOutcome, TrashItem };
 
 export interface TrashServiceOptions {
   /** The library's folders (absolute paths). */
