@@ -180,6 +180,12 @@ describe('analysis on near-duplicate fixtures', () => {
     map = await library.analysis.map();
     expect(map.state).toBe('ready');
     expect(map.points).toHaveLength(library.status().photos);
+    // Every point carries its photo's dominant colour (palette slot 0, the largest share).
+    for (const point of map.points) expect(point.colour).toMatch(/^#[0-9a-f]{6}$/);
+    const applePoint = map.points.find(
+      (p) => p.id === library!.photoIdByPath(join(photos, 'emoji-1f34e.png')),
+    );
+    expect(applePoint?.colour).toBe(library.getPhoto(applePoint!.id)!.palette[0]!.hex);
     const before = new Map(map.points.map((p) => [p.id, [p.x, p.y]]));
     await writeFile(
       join(photos, 'late.jpg'),

@@ -12,10 +12,12 @@ import type {
   Photo,
   ScoredPhoto,
 } from '../../shared/domain.ts';
+import { labToHex } from '../../shared/colour.ts';
 import type { AnalysisApi, ColourQuery } from './analysis-api.ts';
 import { clusterEmbeddings, type ClusterResult } from './analysis/clusters.ts';
 import {
   buildPaletteIndex,
+  PALETTE_STRIDE,
   paletteHexes,
   searchByHex,
   searchPalettes,
@@ -376,11 +378,13 @@ export class AnalysisService implements AnalysisApi {
         ? this.clustersCache.result
         : this.loadClusters(spaceKey)?.result;
     for (const c of clusters?.clusters ?? []) for (const id of c.memberIds) clusterOf.set(id, c.id);
+    const colourOf = this.dominantColours();
     const points = Array.from(placed.ids, (id, i) => ({
       id,
       x: placed.coords[2 * i]!,
       y: placed.coords[2 * i + 1]!,
       cluster: clusterOf.get(id) ?? -1,
+      colour: colourOf.get(id) ?? null,
     }));
     return { state: 'ready', progress: 1, model, points };
   }
@@ -524,6 +528,21 @@ export class AnalysisService implements AnalysisApi {
       const photo = photos.get(hit.id);
       return photo ? [{ photo, score: hit.score }] : [];
     });
+  }
+
+  /** Each photo's dominant colour: the first palette slot (palettes are sorted by share). */
+  private dominantColours(): Map<number, string> {
+    const index = this.paletteIndex();
+    const colours = new Map<number, string>();
+    index.ids.forEach((id, row) => {
+      if (index.counts[row] === 0) return;
+      const o = row * PALETTE_STRIDE;
+      colours.set(
+        id,
+        labToHex({ l: index.data[o]!, a: index.data[o + 1]!, b: index.data[o + 2]! }),
+      );
+    });
+    return colours;
   }
 
   private paletteIndex(): PaletteIndex {

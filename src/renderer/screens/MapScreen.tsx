@@ -29,6 +29,8 @@ const CLUSTER_COLOURS = [
   '#8b949e',
 ];
 const HOVER_RADIUS_PX = 9;
+type ColourBy = 'cluster' | 'duplicates' | 'colour';
+
 const KEEPER_COLOUR = '#5b9dff';
 const REMOVE_COLOUR = '#ff7b72';
 const OTHER_COLOUR = '#5a5a5a';
@@ -132,9 +134,10 @@ export function MapScreen() {
   const points = shown?.points ?? [];
   const clusters = new Set(points.map((p) => p.cluster)).size;
 
-  // Colour by cluster, or by duplicates (at the review's default threshold): suggested keepers
-  // in the accent, photos suggested for removal in red, the rest grey.
-  const [colourBy, setColourBy] = useState<'cluster' | 'duplicates'>('cluster');
+  // Colour by cluster, by duplicates (at the review's default threshold: suggested keepers in the
+  // accent, photos suggested for removal in red, the rest grey), or by each photo's own dominant
+  // colour, which lays the library out as a colour field.
+  const [colourBy, setColourBy] = useState<ColourBy>('cluster');
   const [duplicates, setDuplicates] = useState<ReadonlyMap<number, boolean> | null>(null);
   useEffect(() => {
     if (colourBy !== 'duplicates') return;
@@ -155,12 +158,14 @@ export function MapScreen() {
   }, [api, colourBy, photosVersion]);
   const colourOf = useMemo(
     () =>
-      colourBy === 'duplicates' && duplicates
-        ? (p: MapPoint) => {
-            const keep = duplicates.get(p.id);
-            return keep === undefined ? OTHER_COLOUR : keep ? KEEPER_COLOUR : REMOVE_COLOUR;
-          }
-        : (p: MapPoint) => clusterColour(p.cluster),
+      colourBy === 'colour'
+        ? (p: MapPoint) => p.colour ?? OTHER_COLOUR
+        : colourBy === 'duplicates' && duplicates
+          ? (p: MapPoint) => {
+              const keep = duplicates.get(p.id);
+              return keep === undefined ? OTHER_COLOUR : keep ? KEEPER_COLOUR : REMOVE_COLOUR;
+            }
+          : (p: MapPoint) => clusterColour(p.cluster),
     [colourBy, duplicates],
   );
 
@@ -219,12 +224,10 @@ export function MapScreen() {
           <>
             <label className="toolbar-field">
               <span>Colour by</span>
-              <select
-                value={colourBy}
-                onChange={(e) => setColourBy(e.target.value as 'cluster' | 'duplicates')}
-              >
+              <select value={colourBy} onChange={(e) => setColourBy(e.target.value as ColourBy)}>
                 <option value="cluster">cluster ({clusters})</option>
                 <option value="duplicates">duplicates</option>
+                <option value="colour">dominant colour</option>
               </select>
             </label>
             {colourBy === 'cluster' ? (
@@ -236,6 +239,8 @@ export function MapScreen() {
                     <span key={c} style={{ background: clusterColour(c) }} />
                   ))}
               </span>
+            ) : colourBy === 'colour' ? (
+              <span className="muted">each photo in its largest palette colour</span>
             ) : (
               <span className="legend-keys">
                 <span style={{ color: KEEPER_COLOUR }}>● keeper</span>
