@@ -122,14 +122,19 @@ export class AnalysisService implements AnalysisApi {
     for (const group of found) {
       const members = group.members.flatMap((id) => photos.get(id) ?? []);
       if (members.length < 2) continue;
+      // Asked once per member: the keeper rules and the view both need it.
+      const inReference = members.map((photo) => this.deps.isReferenceFolder(photo.path));
       const suggestions = new Map(
-        suggestKeeper(members.map((p) => this.keepCandidate(p))).map((s) => [s.id, s]),
+        suggestKeeper(members.map((p, i) => this.keepCandidate(p, inReference[i]!))).map((s) => [
+          s.id,
+          s,
+        ]),
       );
-      const view = members.map((photo) => ({
+      const view = members.map((photo, i) => ({
         photo,
         keep: suggestions.get(photo.id)?.keep ?? true,
         why: suggestions.get(photo.id)?.why ?? '',
-        inReferenceFolder: this.deps.isReferenceFolder(photo.path),
+        inReferenceFolder: inReference[i]!,
       }));
       // Keepers first: the photo the group is about, then what would go.
       view.sort((a, b) => Number(b.keep) - Number(a.keep));
@@ -172,7 +177,7 @@ export class AnalysisService implements AnalysisApi {
     this.deps.journal.recordDecision(kind, hashes);
   }
 
-  private keepCandidate(photo: Photo): KeepCandidate {
+  private keepCandidate(photo: Photo, inReferenceFolder: boolean): KeepCandidate {
     const meta = photo.contentHash ? this.deps.catalog.feature(photo.contentHash, 'meta') : null;
     const facts = meta ? decodeMeta(meta.data) : null;
     return {
@@ -185,7 +190,7 @@ export class AnalysisService implements AnalysisApi {
       sharpness: facts?.sharpness ?? null,
       exifFields: facts?.exifFieldCount ?? null,
       takenAt: photo.takenAt,
-      inReferenceFolder: this.deps.isReferenceFolder(photo.path),
+      inReferenceFolder,
     };
   }
 

@@ -350,13 +350,6 @@ export class Catalog {
       .map((row) => ({ path: row.path, reason: row.failure ?? 'unknown failure' }));
   }
 
-  /** Paths of photos whose content hash is `hash`, for reuse of cached work. */
-  contentHashInUse(hash: string): boolean {
-    return (
-      this.db.prepare(`SELECT 1 FROM photos WHERE content_hash = ? LIMIT 1`).get(hash) !== undefined
-    );
-  }
-
   // --- jobs ------------------------------------------------------------------------------------
 
   enqueueJob(photoId: number, now = Date.now()): void {

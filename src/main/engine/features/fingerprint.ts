@@ -53,10 +53,11 @@ const KERNEL_TOTAL_DIM = KERNEL_CELLS * KERNEL_CELLS * KERNEL_DIM;
 export const FINGERPRINT_DIM = STRUCTURE_DIM + LAYOUT_DIM + KERNEL_TOTAL_DIM;
 
 /**
- * Proposed cosine threshold for "near-duplicate": in the measurement above every edit from
- * makeVariants scored above it (100 % of 640), against 0.3 % of unrelated pairs and 18 % of
- * recolours (all of them subtle artist recolours: shiny sprites, skin tones; 0 hue rotations
- * of photos). 0.9 is the strict setting: 97 % of edits, 3 % of recolours, 0.1 % unrelated.
+ * The cosine every edit clears: in the measurement above every edit from makeVariants scored
+ * above it (100 % of 640), against 0.3 % of unrelated pairs and 18 % of recolours (subtle artist
+ * recolours: shiny sprites, skin tones; no hue rotation of a photo). It is not the library's
+ * default duplicate threshold: grouping is transitive, so recolours just above 0.8 chain whole
+ * families together, and bench/duplicate-quality.ts put the default at 0.90 (analysis-service.ts).
  */
 export const FINGERPRINT_DUPLICATE_THRESHOLD = 0.8;
 

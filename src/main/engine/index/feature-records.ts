@@ -54,10 +54,3 @@ export function decodeMeta(data: Uint8Array): ExtractedFeatures['meta'] {
 export function decodePalette(data: Uint8Array): PaletteColour[] {
   return JSON.parse(untext.decode(data)) as PaletteColour[];
 }
-
-/** Copies into a fresh, aligned Float32Array (a SQLite blob's offset need not be aligned). */
-export function decodeFloats(data: Uint8Array): Float32Array {
-  const copy = new Uint8Array(data.byteLength);
-  copy.set(data);
-  return new Float32Array(copy.buffer);
-}
