@@ -6,8 +6,7 @@ import { access, constants, mkdir, realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { FailedPhoto, Folder, IndexProgress } from '../../shared/domain.ts';
-import { Catalog, type PhotoFileRow } from './catalog/catalog.ts';
-import { isDiskFullError } from './catalog/database.ts';
+import { Catalog } from './catalog/catalog.ts';
 import { openCatalogSafely, recoveryMessage, type CatalogRecovery } from './catalog/recovery.ts';
 import { Journal } from './journal/journal.ts';
 import type { OsTrashMover } from './trash/os-trash.ts';
@@ -37,12 +36,11 @@ import type {
   PhotosChanged,
 } from './library-service.ts';
 import { isInside, libraryLayout, type LibraryLayout } from './paths.ts';
-import { reconcile, type SeenFile } from './scan/reconcile.ts';
-import { scanFolders, type ScanReport } from './scan/scan.ts';
-import { examinePath, walkFolder } from './scan/walk.ts';
-import { FolderWatcher, type FolderWatcherOptions, type WatchBatch } from './watch/watcher.ts';
+import { CatalogSync, type SyncReport } from './watch/catalog-sync.ts';
+import type { FolderWatcherOptions } from './watch/watcher.ts';
 
 export { defaultLibraryDir } from './paths.ts';
+export { DiskFullError, type SyncReport } from './watch/catalog-sync.ts';
 
 export interface OpenLibraryOptions {
   /** Watch the folders for changes (the app and `serve`); the CLI's one-shot commands do not. */
@@ -65,25 +63,7 @@ export interface OpenLibraryOptions {
   labelVocabulary?: readonly string[];
 }
 
-export interface SyncReport extends ScanReport {
-  indexed: number;
-  failedNow: number;
-  seconds: number;
-}
-
 export class FolderError extends Error {}
-
-/** The catalog could not record a change because its disk is full; it catches up later by itself. */
-export class DiskFullError extends Error {}
-const DISK_FULL_MESSAGE =
-  "The disk holding Shoebox's library is full, so changes in your folders cannot be recorded yet. Shoebox catches up by itself once there is room again.";
-
-/** How often an unreachable library folder is looked for. */
-const REACHABILITY_CHECK_MS = 2000;
-
-async function isFolder(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => null))?.isDirectory() ?? false;
-}
 
 export class Library extends EventEmitter<LibraryEvents> implements LibraryService {
   readonly dir: string;
@@ -97,27 +77,13 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   private readonly indexer: Indexer;
   readonly models: ModelManager;
   readonly analysis: AnalysisService;
-  private watcher: FolderWatcher | null = null;
-  private watchFallback: string | null = null;
-  private rescanTimer: NodeJS.Timeout | null = null;
-  private excludeRealPaths: string[] = [];
-  /** Scans and watcher batches change the catalog one at a time, in order. */
-  private serial: Promise<unknown> = Promise.resolve();
   /**
-   * Removals the watcher saw but no add has matched yet. A rename reaches us as an immediate
-   * unlink and an add that waits for the file to be stable; holding the removal briefly lets the
-   * two pair up, so the photo keeps its identity.
+   * Scans, watching and the rest of keeping the catalog current with the disk: scans and watcher
+   * batches change the catalog through it, one at a time, in order.
    */
-  private readonly pendingRemovals = new Map<number, { row: PhotoFileRow; since: number }>();
-  private pendingRemovalTimer: NodeJS.Timeout | null = null;
-  /**
-   * Library folders that are not there at all (an unplugged drive, an unmounted share, a folder
-   * renamed away). Their photos are unknown, not deleted; they are looked for until they return,
-   * and are then watched and rescanned.
-   */
-  private readonly unreachable = new Set<string>();
-  private reachabilityTimer: NodeJS.Timeout | null = null;
-  private catchUpTimer: NodeJS.Timeout | null = null;
+  private readonly catalogSync: CatalogSync;
+  /** Real paths never scanned, watched or added as a folder: the library folder itself. */
+  private readonly excludeRealPaths: readonly string[];
   private changes: PhotosChanged = { added: [], updated: [], removed: [] };
   private changesTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -127,12 +93,14 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     private readonly options: OpenLibraryOptions,
     catalog: Catalog,
     journal: Journal,
+    excludeRealPaths: readonly string[],
   ) {
     super();
     this.dir = layout.dir;
     this.layout = layout;
     this.catalog = catalog;
     this.journal = journal;
+    this.excludeRealPaths = excludeRealPaths;
     this.trash = new TrashService(journal, {
       roots: () => this.catalog.listFolders().map((folder) => folder.path),
       isReferenceFolder: (path) => this.isInReferenceFolder(path),
@@ -152,6 +120,17 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       taskTimeoutMs: options.taskTimeoutMs,
       transport: options.workerTransport,
       retryAfterMs: options.indexRetryMs,
+    });
+    this.catalogSync = new CatalogSync({
+      catalog: this.catalog,
+      indexer: this.indexer,
+      excludeRealPaths,
+      watcher: options.watcher,
+      rescanIntervalMs: options.rescanIntervalMs,
+      // The same pause as indexing takes after a full disk.
+      catchUpAfterMs: options.indexRetryMs,
+      onChanges: (change) => this.noteChanges(change),
+      notice: (level, message) => this.notice(level, message),
     });
     this.models = new ModelManager(layout.dir, this.catalog, this.indexer, options.models);
     this.analysis = new AnalysisService({
@@ -179,6 +158,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   static async open(dir: string, options: OpenLibraryOptions = {}): Promise<Library> {
     const layout = libraryLayout(resolve(dir));
     await mkdir(layout.thumbnails, { recursive: true });
+    const excludeRealPaths = [await realpath(layout.dir)];
     const journal = new Journal(layout.journal);
     let opened;
     try {
@@ -187,19 +167,14 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       journal.close();
       throw error;
     }
-    const library = new Library(layout, options, opened.catalog, journal);
+    const library = new Library(layout, options, opened.catalog, journal, excludeRealPaths);
     library.recovery = opened.recovered;
-    library.excludeRealPaths = [await realpath(layout.dir)];
     const refill = library.reconcileFolders();
     // Moves into, out of and through the trash that a crash interrupted are settled first.
     await library.trash.reconcile();
-    if (options.watch) await library.startWatching();
+    if (options.watch) await library.catalogSync.startWatching();
     if (opened.recovered) library.notice('warning', recoveryMessage(opened.recovered));
-    if (refill) {
-      void library
-        .enqueue(() => library.scan(library.catalog.listFolders()))
-        .catch((error) => library.reportError(error));
-    }
+    if (refill) library.catalogSync.scanInBackground();
     // Jobs left by an interrupted run resume now, and photos the active model has not embedded
     // yet are queued.
     const toEmbed = await library.models.refresh();
@@ -253,11 +228,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       this.catalog.deletePhotos(gone);
       this.noteChanges({ removed: gone });
     }
-    if (back.length > 0) {
-      void this.enqueue(() =>
-        this.applyBatch({ paths: back, addedFolders: [], removedFolders: [] }),
-      ).catch((error) => this.reportError(error));
-    }
+    if (back.length > 0) this.catalogSync.recheckPaths(back);
   }
 
   // --- folders ---------------------------------------------------------------------------------
@@ -269,7 +240,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   /** Adds a folder and starts bringing it into the catalog in the background. */
   async addFolder(path: string): Promise<Folder> {
     const folder = await this.registerFolder(path);
-    void this.enqueue(() => this.scan([folder])).catch((error) => this.reportError(error));
+    this.catalogSync.scanInBackground([folder]);
     return folder;
   }
 
@@ -307,7 +278,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       return added;
     });
     this.journal.putFolder(folder.path, folder.isReference, folder.addedAt);
-    await this.rewatch();
+    await this.catalogSync.rewatch();
     return folder;
   }
 
@@ -317,7 +288,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     this.catalog.removeFolder(folderId);
     if (folder) this.journal.removeFolder(folder.path);
     this.noteChanges({ removed });
-    void this.rewatch();
+    void this.catalogSync.rewatch();
   }
 
   setReferenceFolder(folderId: number, isReference: boolean): void {
@@ -326,217 +297,16 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     if (folder) this.journal.putFolder(folder.path, isReference, folder.addedAt);
   }
 
-  // --- keeping the catalog current -------------------------------------------------------------
+  // --- keeping the catalog current (watch/catalog-sync.ts) -------------------------------------
 
   /** Scans every folder (or the given ones) and waits until every resulting job is done. */
-  async sync(folders?: Folder[]): Promise<SyncReport> {
-    const started = Date.now();
-    let indexed = 0;
-    let failedNow = 0;
-    const count = ({ status }: { status: 'indexed' | 'failed' }): void => {
-      if (status === 'indexed') indexed += 1;
-      else failedNow += 1;
-    };
-    this.indexer.on('photoDone', count);
-    try {
-      const report = await this.enqueue(() => this.scan(folders ?? this.catalog.listFolders()));
-      await this.indexer.whenIdle();
-      return { ...report, indexed, failedNow, seconds: (Date.now() - started) / 1000 };
-    } finally {
-      this.indexer.off('photoDone', count);
-    }
+  sync(folders?: Folder[]): Promise<SyncReport> {
+    return this.catalogSync.sync(folders);
   }
 
+  /** Resolves once queued scans and watcher batches are applied and indexing has caught up. */
   whenIdle(): Promise<void> {
-    return this.serial.then(() => this.indexer.whenIdle());
-  }
-
-  private async scan(folders: readonly Folder[]): Promise<ScanReport> {
-    const report = await scanFolders(this.catalog, folders, {
-      excludeRealPaths: this.excludeRealPaths,
-    });
-    for (const error of report.folderErrors)
-      this.notice('warning', `${error.path}: ${error.reason}.`);
-    this.noteChanges({ updated: [...report.changed, ...report.moved], removed: report.removed });
-    this.indexer.kick();
-    return report;
-  }
-
-  private async startWatching(): Promise<void> {
-    this.watcher = new FolderWatcher({
-      ...this.options.watcher,
-      excludeRealPaths: this.excludeRealPaths,
-    });
-    this.watcher.on('batch', (batch) => {
-      void this.enqueue(() => this.applyBatch(batch)).catch((error) => this.reportError(error));
-    });
-    this.watcher.on('fallback', (reason) => this.fallBackToRescans(reason));
-    await this.rewatch();
-  }
-
-  private async rewatch(): Promise<void> {
-    if (!this.watcher || this.watchFallback || this.closed) return;
-    const folders = this.catalog.listFolders();
-    await this.watcher.watchFolders(folders.map((folder) => folder.path));
-    for (const folder of folders) if (!(await isFolder(folder.path))) this.awaitReturn(folder.path);
-  }
-
-  /** Looks every few seconds for an unreachable library folder; once back, watches and rescans it. */
-  private awaitReturn(path: string): void {
-    this.unreachable.add(path);
-    if (this.reachabilityTimer || this.closed) return;
-    this.reachabilityTimer = setInterval(() => {
-      void this.enqueue(async () => {
-        const returned: Folder[] = [];
-        const folders = this.catalog.listFolders();
-        for (const path of [...this.unreachable]) {
-          const folder = folders.find((f) => f.path === path);
-          if (!folder)
-            this.unreachable.delete(path); // removed from the library meanwhile
-          else if (await isFolder(path)) {
-            this.unreachable.delete(path);
-            returned.push(folder);
-          }
-        }
-        if (this.unreachable.size === 0 && this.reachabilityTimer) {
-          clearInterval(this.reachabilityTimer);
-          this.reachabilityTimer = null;
-        }
-        if (returned.length === 0) return;
-        // A watch on a folder that went away is dead; what changed while it was away is found by
-        // the scan.
-        await this.rewatch();
-        await this.scan(returned);
-      }).catch((error) => this.reportError(error));
-    }, REACHABILITY_CHECK_MS);
-  }
-
-  private fallBackToRescans(reason: string): void {
-    if (this.watchFallback) return;
-    this.watchFallback = reason;
-    this.notice('warning', reason);
-    const every = this.options.rescanIntervalMs ?? 60_000;
-    this.rescanTimer = setInterval(() => {
-      void this.enqueue(() => this.scan(this.catalog.listFolders())).catch((error) =>
-        this.reportError(error),
-      );
-    }, every);
-  }
-
-  /** Checks each touched path against the disk and reconciles them together, so renames pair up. */
-  private async applyBatch(batch: WatchBatch): Promise<void> {
-    // Events under a library folder that is itself gone say nothing about its photos (the drive
-    // was unplugged, not emptied): they are skipped, and the folder is looked for until it returns.
-    const folders: Folder[] = [];
-    for (const folder of this.catalog.listFolders()) {
-      if (await isFolder(folder.path)) folders.push(folder);
-      else if (!this.unreachable.has(folder.path)) {
-        this.awaitReturn(folder.path);
-        this.notice(
-          'warning',
-          `${folder.path} is not reachable; its photos are kept as they were.`,
-        );
-      }
-    }
-    const folderOf = (path: string): Folder | undefined =>
-      folders.find((folder) => isInside(path, folder.path));
-    const seen = new Map<string, SeenFile>();
-    const vanished = new Map<number, PhotoFileRow>();
-    const unreadable: { folderId: number; path: string; reason: string }[] = [];
-
-    const walkInto = async (dir: string, folder: Folder): Promise<void> => {
-      for await (const entry of walkFolder(dir, { excludeRealPaths: this.excludeRealPaths })) {
-        if (entry.kind === 'file')
-          seen.set(entry.file.path, { folderId: folder.id, file: entry.file });
-        else if (entry.kind === 'unreadable')
-          unreadable.push({ folderId: folder.id, path: entry.path, reason: entry.reason });
-      }
-    };
-
-    for (const path of batch.paths) {
-      const folder = folderOf(path);
-      if (!folder) continue;
-      const entry = await examinePath(path);
-      if (entry === 'folder') await walkInto(path, folder);
-      else if (entry?.kind === 'file') seen.set(path, { folderId: folder.id, file: entry.file });
-      else if (entry?.kind === 'unreadable')
-        unreadable.push({ folderId: folder.id, path, reason: entry.reason });
-      else {
-        const row = this.catalog.photoFileByPath(path);
-        if (row) vanished.set(row.id, row);
-      }
-    }
-    for (const dir of batch.addedFolders) {
-      const folder = folderOf(dir);
-      if (folder) await walkInto(dir, folder);
-    }
-    for (const dir of batch.removedFolders) {
-      if (existsSync(dir) || !folderOf(dir)) continue;
-      for (const row of this.catalog.photoFilesUnder(dir))
-        if (!seen.has(row.path)) vanished.set(row.id, row);
-    }
-    for (const [id, pending] of this.pendingRemovals)
-      if (folderOf(pending.row.path)) vanished.set(id, pending.row);
-    // A path can be both reported gone and found again within one batch (an atomic save).
-    for (const [id, row] of vanished) if (seen.has(row.path)) vanished.delete(id);
-
-    const now = Date.now();
-    const grace = this.removalGraceMs();
-    const sinceOf = (id: number): number => this.pendingRemovals.get(id)?.since ?? now;
-    const result = reconcile(
-      this.catalog,
-      { seen: [...seen.values()], vanished: [...vanished.values()], unreadable },
-      { now, deferRemoval: (row) => now - sinceOf(row.id) < grace },
-    );
-    const stillPending = result.deferred.map((row) => ({ row, since: sinceOf(row.id) }));
-    this.pendingRemovals.clear();
-    for (const pending of stillPending) this.pendingRemovals.set(pending.row.id, pending);
-    if (this.pendingRemovals.size > 0 && !this.pendingRemovalTimer) {
-      this.pendingRemovalTimer = setTimeout(() => {
-        this.pendingRemovalTimer = null;
-        const settle = { paths: [], addedFolders: [], removedFolders: [] };
-        void this.enqueue(() => this.applyBatch(settle)).catch((error) => this.reportError(error));
-      }, grace + 50);
-    }
-    this.noteChanges({ updated: [...result.changed, ...result.moved], removed: result.removed });
-    this.indexer.kick();
-  }
-
-  private removalGraceMs(): number {
-    const watcher = this.options.watcher ?? {};
-    return (watcher.stabilityMs ?? 700) + (watcher.quietMs ?? 300) + 1500;
-  }
-
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    // Every change to the catalog comes through here, so this is where a full disk is caught:
-    // SQLite has rolled the change back, and a rescan once there is room finds it again.
-    const guarded = async (): Promise<T> => {
-      try {
-        return await work();
-      } catch (error) {
-        if (!isDiskFullError(error)) throw error;
-        this.catchUpLater();
-        throw new DiskFullError(DISK_FULL_MESSAGE, { cause: error });
-      }
-    };
-    const next = this.serial.then(guarded, guarded);
-    this.serial = next.catch(() => undefined);
-    return next;
-  }
-
-  /** Rescans every folder after a pause, for the changes a full disk kept from the catalog. */
-  private catchUpLater(): void {
-    if (this.catchUpTimer || this.closed) return;
-    this.catchUpTimer = setTimeout(() => {
-      this.catchUpTimer = null;
-      void this.enqueue(() => this.scan(this.catalog.listFolders())).catch((error) =>
-        this.reportError(error),
-      );
-    }, this.options.indexRetryMs ?? 30_000);
-  }
-
-  private reportError(error: unknown): void {
-    this.notice('error', error instanceof DiskFullError ? error.message : String(error));
+    return this.catalogSync.whenIdle();
   }
 
   // --- reading ---------------------------------------------------------------------------------
@@ -551,7 +321,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       pending: counts.pending,
       model: { id: model.id, dim: model.dim },
       modelProgress: { embedded: model.embedded, total: model.total },
-      watchFallback: this.watchFallback,
+      watchFallback: this.catalogSync.watchFallback,
       catalogRecovery: this.recovery ? recoveryMessage(this.recovery) : null,
     };
   }
@@ -571,14 +341,11 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   }
 
   getPhoto(photoId: number): PhotoDetails | null {
-    const photo = this.catalog.getPhoto(photoId);
-    if (!photo) return null;
+    const found = this.catalog.photoWithOrientation(photoId);
+    if (!found) return null;
+    const { photo, orientation } = found;
     const palette = photo.contentHash ? this.catalog.feature(photo.contentHash, 'palette') : null;
-    return {
-      ...photo,
-      palette: palette ? decodePalette(palette.data) : [],
-      orientation: this.catalog.photoOrientation(photoId),
-    };
+    return { ...photo, palette: palette ? decodePalette(palette.data) : [], orientation };
   }
 
   listFailures(folderIds?: number[]): FailedPhoto[] {
@@ -672,13 +439,9 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.rescanTimer) clearInterval(this.rescanTimer);
     if (this.changesTimer) clearTimeout(this.changesTimer);
-    if (this.pendingRemovalTimer) clearTimeout(this.pendingRemovalTimer);
-    if (this.reachabilityTimer) clearInterval(this.reachabilityTimer);
-    if (this.catchUpTimer) clearTimeout(this.catchUpTimer);
-    await this.watcher?.stop();
-    await this.serial;
+    await this.analysis.close();
+    await this.catalogSync.close();
     await this.indexer.close();
     await this.models.close();
     this.catalog.close();

@@ -189,10 +189,11 @@ export class Catalog {
     return row ? toPhoto(row) : null;
   }
 
-  photoOrientation(id: number): number | null {
-    const row = this.db.prepare(`SELECT orientation FROM photos WHERE id = ?`).get(id) as
-      { orientation: number | null } | undefined;
-    return row?.orientation ?? null;
+  /** A photo and its EXIF orientation (which `Photo` leaves out), from one read of its row. */
+  photoWithOrientation(id: number): { photo: Photo; orientation: number | null } | null {
+    const row = this.db.prepare(`SELECT * FROM photos WHERE id = ?`).get(id) as
+      PhotoRowDb | undefined;
+    return row ? { photo: toPhoto(row), orientation: row.orientation } : null;
   }
 
   /** A new file: a pending row and a job for it. Returns the new photo id. */
