@@ -1,14 +1,15 @@
 // The analysis screens over a real engine and real photos with planted near-duplicates (an exact
 // copy, a resized copy, a recompressed one, one re-saved as WebP): review duplicates with the
 // slider, remove one and undo it, apply every suggestion and restore from the trash, open a
-// cluster and export it, search by colour, ask about a dropped file, and explore the map. One
+// cluster, export it and copy its photos to a folder, search by colour, ask about a dropped file, and explore the map. One
 // spec, so the library is indexed once (two shared cores). In the browser shell the screenshots
 // are the README's pictures (docs/screenshots).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import sharp from 'sharp';
+import { snapshotFiles } from '../test/helpers/file-snapshot.ts';
 import { expect, test } from './fixtures.ts';
 
 const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots');
@@ -161,7 +162,61 @@ test('duplicates, clusters, colours, similar and the map over real photos', asyn
       expect(lines).toHaveLength(size + 1);
       expect(lines[1]?.startsWith(photos.dir)).toBe(true);
     }
-    // Another k from the curve.
+  });
+
+  await test.step('a cluster copies to a folder, leaving the originals as they were', async () => {
+    const size = Number(
+      /([\d,]+) photos/.exec(
+        (await page.getByTestId('open-cluster-size').textContent()) ?? '',
+      )?.[1],
+    );
+    const paths = await page
+      .getByTestId('cluster-members')
+      .locator('.result-name')
+      .evaluateAll((names) => names.map((n) => n.getAttribute('title') ?? ''));
+    expect(paths).toHaveLength(size);
+    const before = await snapshotFiles(photos.dir);
+
+    await page.getByRole('button', { name: 'Copy to folder…' }).click();
+    const form = page.getByRole('form', { name: 'Copy to a folder' });
+    const field = form.getByRole('textbox');
+    const copy = form.getByRole('button', { name: 'Copy', exact: true });
+    // Inside a watched folder the copies would be indexed again: refused, with the reason.
+    const inside = join(photos.dir, 'Exported');
+    await field.fill(inside);
+    await copy.click();
+    await expect(form.getByRole('alert')).toContainText(
+      'a folder Shoebox watches, so the copies would be indexed again as duplicates',
+    );
+    expect(existsSync(inside)).toBe(false);
+
+    const destination = join(app.scratch, 'Exported', 'Cluster 1');
+    await field.fill(destination);
+    await copy.click();
+    const result = page.getByTestId('copy-result');
+    await expect(result).toContainText(`Copied ${size} photo${size === 1 ? '' : 's'} (`, {
+      timeout: 30_000,
+    });
+    await expect(result).toContainText(`) to ${destination}, a new folder.`);
+    expect((await readdir(destination)).sort()).toEqual(paths.map((p) => basename(p)).sort());
+    for (const path of paths) {
+      expect(await readFile(join(destination, basename(path)))).toEqual(await readFile(path));
+    }
+    expect(await snapshotFiles(photos.dir)).toEqual(before);
+    await shot(page, shell, 'clusters-copy');
+
+    // Asked again, nothing is copied twice and nothing there is overwritten.
+    await copy.click();
+    await expect(result).toContainText(
+      `Nothing new to copy: ${size === 1 ? 'the photo is' : `all ${size} photos are`} already in ${destination}.`,
+    );
+    expect(await readdir(destination)).toHaveLength(size);
+    await form.getByRole('button', { name: 'Close' }).click();
+    await expect(form).toBeHidden();
+  });
+
+  await test.step('another k can be picked from the curves', async () => {
+    const cards = page.getByTestId('cluster-card');
     await page.getByRole('button', { name: '← All clusters' }).click();
     await page.getByRole('spinbutton', { name: 'Number of clusters' }).fill('4');
     await page.getByRole('button', { name: 'Use', exact: true }).click();

@@ -113,6 +113,38 @@ export interface AppInfo {
   version: string;
 }
 
+/** A photo that could not be copied, and why, in plain words. */
+export interface CopyFailure {
+  path: string;
+  reason: string;
+}
+
+/** What copying photos to a folder did. The originals are only ever read. */
+export interface CopyOutcome {
+  /** The folder the copies went to, as an absolute path. */
+  destination: string;
+  /** Whether that folder had to be made first. */
+  created: boolean;
+  /** Photos asked for. */
+  total: number;
+  copied: number;
+  /** Copied under a numbered name (`IMG_1 (2).jpg`) because the plain name was taken. */
+  renamed: number;
+  /** Already in the folder with the same bytes, so not copied again. */
+  skipped: number;
+  failed: CopyFailure[];
+  /** Bytes written. */
+  bytes: number;
+}
+
+/** Progress of a copy, for the screen that started it (matched by its ticket). */
+export interface CopyProgress {
+  ticket: string;
+  done: number;
+  total: number;
+  bytes: number;
+}
+
 export interface PhotosChanged {
   added: number[];
   updated: number[];
@@ -269,6 +301,24 @@ export const calls = {
     }),
     'engine',
   ),
+  /**
+   * Copies the cluster's member photos into a folder (made if missing; refused inside a library
+   * folder). Never overwrites: a taken name gets a numbered suffix. Progress arrives as
+   * `copy.progress` events carrying the ticket given here.
+   */
+  'clusters.copyTo': call<CopyOutcome>()(
+    z.strictObject({
+      id: z.number().int().min(0),
+      destination: z
+        .string()
+        .trim()
+        .min(1, 'Type the path of the folder to copy to.')
+        .max(4096, 'That path is too long.')
+        .refine((p) => !p.includes('\0'), 'A path cannot contain a NUL character.'),
+      ticket: z.string().max(64).optional(),
+    }),
+    'engine',
+  ),
   /** The map's points; state 'computing' (with progress) while a layout runs: ask again. */
   'map.layout': call<MapLayoutView>()(
     z.strictObject({ recompute: z.boolean().optional() }),
@@ -356,6 +406,7 @@ export interface Events {
   'app.notice': Notice;
   'engine.restarted': EngineRestarted;
   'models.progress': ModelFetchProgress;
+  'copy.progress': CopyProgress;
 }
 export type EventName = keyof Events;
 export const eventNames: readonly EventName[] = [
@@ -364,6 +415,7 @@ export const eventNames: readonly EventName[] = [
   'app.notice',
   'engine.restarted',
   'models.progress',
+  'copy.progress',
 ];
 
 // ---- Validation and errors ----

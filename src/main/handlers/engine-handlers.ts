@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, sep } from 'node:path';
+import { CopyDestinationError, copyPhotos } from '../engine/export/copy-photos.ts';
 import type { LibraryService } from '../engine/library-service.ts';
 import {
   ContractError,
@@ -13,6 +14,7 @@ import {
   type CallName,
   type CallResult,
   type Calls,
+  type CopyOutcome,
   type EventName,
   type Events,
   type ParsedCallArgs,
@@ -59,6 +61,8 @@ export function createEngineHandlers(library: LibraryService): EngineHandlers {
     'clusters.list': ({ k }) => library.analysis.clusters({ k }),
     'clusters.members': ({ id, offset, limit }) =>
       library.analysis.clusterMembers(id, offset, limit),
+    'clusters.copyTo': ({ id, destination, ticket }) =>
+      copyCluster(library, id, destination, ticket),
     'map.layout': ({ recompute }) => library.analysis.map({ recompute }),
     'similar.photo': ({ photoId, by, k }) => library.analysis.similarToPhoto(photoId, { by, k }),
     'similar.file': ({ path, by, k }) => library.analysis.similarToFile(path, { by, k }),
@@ -111,6 +115,58 @@ export function createEngineHandlers(library: LibraryService): EngineHandlers {
   };
 }
 
+/** Members fetched per request while collecting a cluster to copy. */
+const COPY_MEMBERS_PAGE = 5000;
+/** Progress events of a copy at most this often (and once at the end). */
+const COPY_PROGRESS_MS = 200;
+
+/**
+ * Copies a cluster's members (as the Clusters screen lists them) into a folder. The files are
+ * found by photo id through the library, the copying and its refusals are the export module's;
+ * a refused destination is the person's to fix, so it crosses as invalid arguments.
+ */
+async function copyCluster(
+  library: LibraryService,
+  id: number,
+  destination: string,
+  ticket: string | undefined,
+): Promise<CopyOutcome> {
+  const sources: string[] = [];
+  for (let offset = 0; ; offset += COPY_MEMBERS_PAGE) {
+    let page;
+    try {
+      page = await library.analysis.clusterMembers(id, offset, COPY_MEMBERS_PAGE);
+    } catch (error) {
+      if (offset === 0) throw new ContractError('not-found', (error as Error).message);
+      throw error;
+    }
+    for (const member of page.members) {
+      sources.push(library.photoPath(member.photo.id) ?? member.photo.path);
+    }
+    if (page.members.length === 0 || offset + COPY_MEMBERS_PAGE >= page.total) break;
+  }
+  const events = handlerEvents(library);
+  let last = 0;
+  try {
+    return await copyPhotos(sources, destination, {
+      libraryFolders: library.listFolders().map((f) => f.path),
+      ownFolders: [library.dir],
+      onProgress: ({ done, total, bytes }) => {
+        if (ticket === undefined) return;
+        const now = Date.now();
+        if (done < total && now - last < COPY_PROGRESS_MS) return;
+        last = now;
+        events.emit('copy.progress', { ticket, done, total, bytes });
+      },
+    });
+  } catch (error) {
+    if (error instanceof CopyDestinationError) {
+      throw new ContractError('invalid-arguments', error.message);
+    }
+    throw error;
+  }
+}
+
 /** Extensions the uploaded query file may keep, so the decoder's sniffing sees a normal name. */
 const uploadExtensions = new Set([
   '.jpg',
@@ -161,7 +217,7 @@ async function withUploadedFile<T>(
 type HandlerEventMap = { [E in EventName]: [Events[E]] };
 
 /**
- * Events raised by handlers themselves (a model download's progress), per library, so every
+ * Events raised by handlers themselves (a model download's or a copy's progress), per library, so every
  * relay of that library's events (each browser tab, the Electron host) passes them on too.
  */
 const handlerEmitters = new WeakMap<LibraryService, EventEmitter<HandlerEventMap>>();
@@ -213,16 +269,19 @@ export function relayEngineEvents(
   const onChanged = (c: Events['photos.changed']) => emit('photos.changed', c);
   const onNotice = (n: Events['app.notice']) => emit('app.notice', n);
   const onModel = (p: Events['models.progress']) => emit('models.progress', p);
+  const onCopy = (p: Events['copy.progress']) => emit('copy.progress', p);
   library.on('progress', onProgress);
   library.on('photosChanged', onChanged);
   library.on('notice', onNotice);
   const handlerEmitter = handlerEvents(library);
   handlerEmitter.on('models.progress', onModel);
+  handlerEmitter.on('copy.progress', onCopy);
   return () => {
     library.off('progress', onProgress);
     library.off('photosChanged', onChanged);
     library.off('notice', onNotice);
     handlerEmitter.off('models.progress', onModel);
+    handlerEmitter.off('copy.progress', onCopy);
   };
 }
 

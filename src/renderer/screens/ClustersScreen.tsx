@@ -1,14 +1,16 @@
 // Clusters: the library split into groups that look alike, each shown by its medoid (its most
 // typical photo) with its size and, with a CLIP model, a label. The k in use sits beside the
 // curves that argue for it, and any other k can be picked; a cluster opens to its members,
-// nearest the medoid first, and exports as a CSV of paths.
-import { useCallback, useEffect, useState } from 'react';
+// nearest the medoid first, exports as a CSV of paths, or is copied into a folder. Everything
+// shown follows the library live: photos that come or go change the cards and the open members.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
+import type { CopyOutcome } from '../../shared/api.ts';
 import type { ClusterMembersPage, ClustersView } from '../../shared/domain.ts';
 import { LineChart } from '../components/LineChart.tsx';
 import { Viewer } from '../components/Viewer.tsx';
-import { fileName, formatCount } from '../format.ts';
-import { useApi, useLibrary } from '../hooks/api.tsx';
+import { fileName, formatBytes, formatCount } from '../format.ts';
+import { useApi, useEvent, useLibrary } from '../hooks/api.tsx';
 import type { ApiClient } from '../api/client.ts';
 
 const MEMBERS_PAGE = 200;
@@ -28,6 +30,9 @@ export function ClustersScreen() {
   // What the person is typing into the k field; null shows the k in use. Answers from the engine
   // never write here, so a refresh arriving mid-typing cannot undo what was typed.
   const [kDraft, setKDraft] = useState<string | null>(null);
+  // Counts the views that arrived, so open members refetch once the engine has reclustered.
+  const [viewVersion, setViewVersion] = useState(0);
+  const [copyOpen, setCopyOpen] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -36,6 +41,7 @@ export function ClustersScreen() {
       (next) => {
         if (!live) return;
         setView(next);
+        setViewVersion((v) => v + 1);
         setError(null);
         setLoading(false);
       },
@@ -55,6 +61,7 @@ export function ClustersScreen() {
     if (value === null) next.delete(key);
     else next.set(key, value);
     if (key === 'k') next.delete('cluster');
+    if (key === 'cluster' || key === 'k') setCopyOpen(false);
     setParams(next);
   };
   const pickK = (value: number) => {
@@ -75,7 +82,7 @@ export function ClustersScreen() {
               </button>
               <h1 className="toolbar-title">
                 {open.label ?? `Cluster ${open.id + 1}`}
-                <span className="count">
+                <span className="count" data-testid="open-cluster-size">
                   {formatCount(open.size)} photos, nearest the medoid first
                 </span>
               </h1>
@@ -91,8 +98,29 @@ export function ClustersScreen() {
             </h1>
           )}
           <span className="spacer" />
-          {open && <ExportCsv clusterId={open.id} name={open.label ?? `cluster-${open.id + 1}`} />}
+          {open && (
+            <>
+              <button
+                type="button"
+                aria-expanded={copyOpen}
+                aria-controls="copy-to-folder"
+                onClick={() => setCopyOpen((shown) => !shown)}
+              >
+                Copy to folder…
+              </button>
+              <ExportCsv clusterId={open.id} name={open.label ?? `cluster-${open.id + 1}`} />
+            </>
+          )}
         </header>
+        {open && copyOpen && (
+          <CopyToFolder
+            key={open.id}
+            clusterId={open.id}
+            size={open.size}
+            name={open.label ?? `Cluster ${open.id + 1}`}
+            onClose={() => setCopyOpen(false)}
+          />
+        )}
         {error && (
           <p className="error-text clusters-error" role="alert">
             {error}
@@ -100,7 +128,12 @@ export function ClustersScreen() {
         )}
         {!view && !error && <p className="muted clusters-wait">Working out clusters…</p>}
         {view && open ? (
-          <Members key={`${open.id}-${view.k}`} clusterId={open.id} total={open.size} />
+          <Members
+            key={`${open.id}-${view.k}`}
+            clusterId={open.id}
+            total={open.size}
+            viewVersion={viewVersion}
+          />
         ) : view ? (
           <ol className="cluster-cards" aria-busy={loading}>
             {view.clusters.map((cluster) => (
@@ -201,22 +234,44 @@ function modelName(model: string): string {
   return model === 'fingerprint' ? 'the built-in fingerprint' : model;
 }
 
-function Members({ clusterId, total }: { clusterId: number; total: number }) {
+function Members({
+  clusterId,
+  total,
+  viewVersion,
+}: {
+  clusterId: number;
+  total: number;
+  /** Changes with every clusters view: the members are fetched again, as many as were shown. */
+  viewVersion: number;
+}) {
   const api = useApi();
   const [members, setMembers] = useState<ClusterMembersPage['members']>([]);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<number | null>(null);
+  const shown = useRef(MEMBERS_PAGE);
 
-  const more = useCallback(
-    (offset: number) => {
-      api.invoke('clusters.members', { id: clusterId, offset, limit: MEMBERS_PAGE }).then(
-        (page) => setMembers((list) => (offset === 0 ? page.members : [...list, ...page.members])),
-        (e: Error) => setError(e.message),
-      );
-    },
-    [api, clusterId],
-  );
-  useEffect(() => more(0), [more]);
+  useEffect(() => {
+    let live = true;
+    api.invoke('clusters.members', { id: clusterId, offset: 0, limit: shown.current }).then(
+      (page) => {
+        if (!live) return;
+        setMembers(page.members);
+        setError(null);
+      },
+      (e: Error) => live && setError(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, clusterId, viewVersion]);
+
+  const more = (offset: number) => {
+    shown.current = Math.min(5000, offset + MEMBERS_PAGE);
+    api.invoke('clusters.members', { id: clusterId, offset, limit: MEMBERS_PAGE }).then(
+      (page) => setMembers((list) => [...list.slice(0, offset), ...page.members]),
+      (e: Error) => setError(e.message),
+    );
+  };
 
   const current = open === null ? undefined : members[open];
   return (
@@ -258,6 +313,188 @@ function Members({ clusterId, total }: { clusterId: number; total: number }) {
           onNext={() => setOpen((i) => (i === null ? i : Math.min(members.length - 1, i + 1)))}
           onClose={() => setOpen(null)}
         />
+      )}
+    </div>
+  );
+}
+
+/**
+ * Copies the cluster's photos into a folder the person names (a path field, in the browser and
+ * the desktop app alike). The engine only reads the originals, makes the folder if needed,
+ * never overwrites (a taken name gets a number) and refuses a folder inside the library; what
+ * it did is told here in words, with every photo it could not copy and why.
+ */
+function CopyToFolder({
+  clusterId,
+  size,
+  name,
+  onClose,
+}: {
+  clusterId: number;
+  size: number;
+  name: string;
+  onClose(): void;
+}) {
+  const api = useApi();
+  const [destination, setDestination] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<CopyOutcome | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const ticket = useRef<string | null>(null);
+  useEvent('copy.progress', (p) => {
+    if (p.ticket === ticket.current) setProgress({ done: p.done, total: p.total });
+  });
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!destination.trim()) {
+      setError('Type the full path of the folder to copy to.');
+      return;
+    }
+    const mine = `copy-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    ticket.current = mine;
+    setBusy(true);
+    setError(null);
+    setOutcome(null);
+    setProgress({ done: 0, total: size });
+    try {
+      setOutcome(
+        await api.invoke('clusters.copyTo', {
+          id: clusterId,
+          destination: destination.trim(),
+          ticket: mine,
+        }),
+      );
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      ticket.current = null;
+      setBusy(false);
+      setProgress(null);
+    }
+  };
+
+  const plural = (n: number) => `${formatCount(n)} photo${n === 1 ? '' : 's'}`;
+  return (
+    <form
+      id="copy-to-folder"
+      className="copy-panel"
+      aria-label="Copy to a folder"
+      onSubmit={(e) => void submit(e)}
+    >
+      <label htmlFor="copy-destination">
+        Copy the {plural(size)} of {name} to the folder
+      </label>
+      <div className="add-folder-row">
+        <input
+          id="copy-destination"
+          type="text"
+          placeholder={`~/Desktop/${name}`}
+          value={destination}
+          spellCheck={false}
+          autoComplete="off"
+          disabled={busy}
+          aria-invalid={error !== null}
+          aria-describedby={error ? 'copy-error' : busy || outcome ? undefined : 'copy-hint'}
+          onChange={(e) => setDestination(e.target.value)}
+        />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Copying…' : 'Copy'}
+        </button>
+        <button type="button" disabled={busy} onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {busy && progress ? (
+        <div className="inline-progress" role="status">
+          <div
+            className="progress"
+            role="progressbar"
+            aria-label="Copying"
+            aria-valuemin={0}
+            aria-valuemax={progress.total}
+            aria-valuenow={progress.done}
+          >
+            <div
+              className="progress-fill"
+              style={{ width: `${(100 * progress.done) / Math.max(1, progress.total)}%` }}
+            />
+          </div>
+          <span className="muted">
+            Copying {formatCount(progress.done)} of {formatCount(progress.total)}…
+          </span>
+        </div>
+      ) : error ? (
+        <p id="copy-error" className="error-text" role="alert">
+          {error}
+        </p>
+      ) : outcome ? (
+        <CopyReport outcome={outcome} />
+      ) : (
+        <p id="copy-hint" className="hint muted">
+          The full path of a folder on the computer running Shoebox, outside the library; it is made
+          if it does not exist. Only copies are made: the originals stay where they are, and nothing
+          already in that folder is overwritten.
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** What a copy did, in plain words. */
+export function copySentences(outcome: CopyOutcome): string[] {
+  const photos = (n: number) => `${formatCount(n)} photo${n === 1 ? '' : 's'}`;
+  const were = (n: number) => (n === 1 ? 'was' : 'were');
+  const lines: string[] = [];
+  const allThere = outcome.copied === 0 && outcome.skipped === outcome.total && outcome.total > 0;
+  if (outcome.copied > 0) {
+    lines.push(
+      `Copied ${photos(outcome.copied)} (${formatBytes(outcome.bytes)}) to ${outcome.destination}${outcome.created ? ', a new folder' : ''}.`,
+    );
+  } else if (allThere) {
+    lines.push(
+      `Nothing new to copy: ${outcome.total === 1 ? 'the photo is' : `all ${photos(outcome.total)} are`} already in ${outcome.destination}.`,
+    );
+  } else {
+    lines.push(`No photo was copied to ${outcome.destination}.`);
+  }
+  if (outcome.renamed > 0) {
+    lines.push(
+      `${formatCount(outcome.renamed)} ${were(outcome.renamed)} given a numbered name, such as “IMG_1 (2).jpg”, because the name was taken there.`,
+    );
+  }
+  if (outcome.skipped > 0 && !allThere) {
+    lines.push(
+      `${formatCount(outcome.skipped)} ${were(outcome.skipped)} already there with the same content, so not copied again.`,
+    );
+  }
+  if (outcome.failed.length > 0) {
+    lines.push(`${photos(outcome.failed.length)} could not be copied:`);
+  }
+  return lines;
+}
+
+function CopyReport({ outcome }: { outcome: CopyOutcome }) {
+  const lines = copySentences(outcome);
+  return (
+    <div className="copy-report" role="status" data-testid="copy-result">
+      <p>
+        {lines.map((line, i) => (
+          <span key={i}>{(i > 0 ? ' ' : '') + line}</span>
+        ))}
+      </p>
+      {outcome.failed.length > 0 && (
+        <ul className="refusals" aria-label="Photos not copied">
+          {outcome.failed.slice(0, 50).map((f) => (
+            <li key={f.path} title={f.path}>
+              {fileName(f.path)}: {f.reason}
+            </li>
+          ))}
+          {outcome.failed.length > 50 && (
+            <li>…and {formatCount(outcome.failed.length - 50)} more.</li>
+          )}
+        </ul>
       )}
     </div>
   );
