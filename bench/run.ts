@@ -21,6 +21,14 @@ const benches: Record<string, () => Promise<unknown>> = {
   'duplicate-quality': () => runDuplicateQualityBench({ log }),
   clusters: () => runClustersBench({ layout100k: !quick, runs: quick ? 1 : 3, log }),
   embeddings: () => runEmbeddingsBench({ modelDir: process.env.SHOEBOX_CLIP_MODEL_DIR }),
+  // Loaded only when chosen: it brings vite, Playwright and a browser. A git ref in
+  // SHOEBOX_MAP_BASELINE also measures the map as it was there, side by side.
+  'map-frames': async () =>
+    (await import('./map-frames.ts')).runMapFramesBench({
+      ...(quick ? { sizes: [10_000], seconds: 2, runs: 1 } : {}),
+      baseline: process.env.SHOEBOX_MAP_BASELINE,
+      log,
+    }),
 };
 
 const chosen = values.only

@@ -5,12 +5,17 @@
 //
 // Drawn with plain WebGL2 rather than a canvas 2D context or a chart library: 100k points must
 // redraw at 60 fps while panning, which one gl.POINTS draw call of a static vertex buffer does
-// easily, and a few dozen lines of GL need no new dependency.
+// easily, and a few dozen lines of GL need no new dependency (../map/point-renderer.ts). A frame
+// sets no React state unless the thumbnails shown change, and the hover search and the
+// thumbnails in view ask a grid over the points (../map/point-index.ts), not every point;
+// bench/map-frames.ts measures it.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { MapLayoutView, MapPoint, Photo } from '../../shared/domain.ts';
 import { Viewer } from '../components/Viewer.tsx';
 import { fileName, formatCount } from '../format.ts';
 import { useApi, useLibrary } from '../hooks/api.tsx';
+import { PointIndex } from '../map/point-index.ts';
+import { colourArray, MapDrawError, PointRenderer, type Camera } from '../map/point-renderer.ts';
 
 const POLL_MS = 700;
 /** Categorical colours, distinct on a dark ground; clusters beyond them cycle. */
@@ -29,6 +34,7 @@ const CLUSTER_COLOURS = [
   '#8b949e',
 ];
 const HOVER_RADIUS_PX = 9;
+const NO_POINTS: readonly MapPoint[] = [];
 type ColourBy = 'cluster' | 'duplicates' | 'colour';
 
 const KEEPER_COLOUR = '#5b9dff';
@@ -39,21 +45,8 @@ const THUMBS_IN_VIEW = 160;
 /** A lassoed region shows at most this many photos as a grid: a screenful or two. */
 const SELECTION_GRID_MAX = 300;
 
-function rgb(hex: string): [number, number, number] {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return [((n >> 16) & 255) / 255, ((n >> 8) & 255) / 255, (n & 255) / 255];
-}
-
 export function clusterColour(cluster: number): string {
   return cluster < 0 ? '#6e6e6e' : (CLUSTER_COLOURS[cluster % CLUSTER_COLOURS.length] as string);
-}
-
-interface Camera {
-  /** Pixels per layout unit. */
-  scale: number;
-  /** Screen position (CSS pixels) of layout (0, 0). */
-  x: number;
-  y: number;
 }
 
 export function MapScreen() {
@@ -103,10 +96,14 @@ export function MapScreen() {
   );
 
   const [recomputeRequest, setRecomputeRequest] = useState(0);
-  useEffect(
-    () => fetchLayout(recomputeRequest > 0),
-    [fetchLayout, recomputeRequest, photosVersion],
-  );
+  // A recompute is asked for once per click; photos coming or going afterwards only fetch the
+  // stored layout again (the engine places new photos beside their neighbours).
+  const answeredRecompute = useRef(0);
+  useEffect(() => {
+    const again = recomputeRequest !== answeredRecompute.current;
+    answeredRecompute.current = recomputeRequest;
+    return fetchLayout(again);
+  }, [fetchLayout, recomputeRequest, photosVersion]);
 
   const photoFor = useCallback(
     async (id: number): Promise<Photo | null> => {
@@ -131,8 +128,13 @@ export function MapScreen() {
     };
   }, [hover?.id, photoFor]);
 
-  const points = shown?.points ?? [];
-  const clusters = new Set(points.map((p) => p.cluster)).size;
+  const points = shown?.points ?? NO_POINTS;
+  // Once per layout, not on every render: hovering re-renders this screen on each pointer move.
+  const clusterIds = useMemo(
+    () => [...new Set(points.map((p) => p.cluster))].sort((a, b) => a - b),
+    [points],
+  );
+  const clusters = clusterIds.length;
 
   // Colour by cluster, by duplicates (at the review's default threshold: suggested keepers in the
   // accent, photos suggested for removal in red, the rest grey), or by each photo's own dominant
@@ -232,12 +234,9 @@ export function MapScreen() {
             </label>
             {colourBy === 'cluster' ? (
               <span className="legend-swatches" aria-hidden="true">
-                {[...new Set(points.map((p) => p.cluster))]
-                  .sort((a, b) => a - b)
-                  .slice(0, 24)
-                  .map((c) => (
-                    <span key={c} style={{ background: clusterColour(c) }} />
-                  ))}
+                {clusterIds.slice(0, 24).map((c) => (
+                  <span key={c} style={{ background: clusterColour(c) }} />
+                ))}
               </span>
             ) : colourBy === 'colour' ? (
               <span className="muted">each photo in its largest palette colour</span>
@@ -326,45 +325,18 @@ export function MapScreen() {
   );
 }
 
-const VERTEX = `#version 300 es
-in vec2 a_position;
-in vec3 a_colour;
-in float a_selected;
-uniform vec2 u_scale;   // layout units -> clip space
-uniform vec2 u_offset;  // clip-space position of layout (0, 0)
-uniform float u_size;
-out vec3 v_colour;
-out float v_selected;
-void main() {
-  v_selected = a_selected;
-  gl_Position = vec4(a_position * u_scale + u_offset, 0.0, 1.0);
-  gl_PointSize = u_size;
-  v_colour = a_colour;
-}`;
+const NO_THUMBS: { size: number; list: Thumb[] } = { size: 0, list: [] };
 
-const FRAGMENT = `#version 300 es
-precision mediump float;
-in vec3 v_colour;
-in float v_selected;
-uniform float u_dim;    // 1.0 while a lasso selection exists: the rest fades back
-out vec4 colour;
-void main() {
-  vec2 d = gl_PointCoord - 0.5;
-  float r = length(d);
-  if (r > 0.5) discard;
-  float alpha = v_selected > 0.5 ? 0.9 : mix(0.9, 0.15, u_dim);
-  colour = vec4(v_colour, alpha * smoothstep(0.5, 0.38, r));
-}`;
-
-function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
-  const shader = gl.createShader(type);
-  if (!shader) throw new Error('WebGL could not create a shader.');
-  gl.shaderSource(shader, source);
-  gl.compileShader(shader);
-  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) {
-    throw new Error(gl.getShaderInfoLog(shader) ?? 'shader failed to compile');
-  }
-  return shader;
+/** Whether two frames' thumbnails would render the same. */
+function sameThumbs(
+  a: { size: number; list: Thumb[] },
+  b: { size: number; list: Thumb[] },
+): boolean {
+  if (a.size !== b.size || a.list.length !== b.list.length) return false;
+  return a.list.every((t, i) => {
+    const u = b.list[i] as Thumb;
+    return t.id === u.id && t.x === u.x && t.y === u.y && t.colour === u.colour;
+  });
 }
 
 interface Thumb {
@@ -399,8 +371,10 @@ function MapCanvas({
   onOpen(id: number): void;
 }) {
   const [lasso, setLasso] = useState<[number, number][] | null>(null);
-  const selection = useRef<{ gl: WebGL2RenderingContext; buffer: WebGLBuffer } | null>(null);
-  const [thumbs, setThumbs] = useState<{ size: number; list: Thumb[] }>({ size: 0, list: [] });
+  const renderer = useRef<PointRenderer | null>(null);
+  const [thumbs, setThumbs] = useState<{ size: number; list: Thumb[] }>(NO_THUMBS);
+  /** What the last frame showed as thumbnails: a frame that shows the same sets no state. */
+  const shownThumbs = useRef<{ size: number; list: Thumb[] }>(NO_THUMBS);
   const canvas = useRef<HTMLCanvasElement>(null);
   const camera = useRef<Camera>({ scale: 1, x: 0, y: 0 });
   /** The fitKey the view was last fitted for: a recomputed layout is fitted afresh. */
@@ -410,13 +384,9 @@ function MapCanvas({
   const baseScale = useRef(1);
   const points = layout.points;
 
-  // Layout coordinates in typed arrays, once per layout: the GPU buffer and the hover search.
-  const data = useRef<{ xy: Float32Array; ids: Int32Array } | null>(null);
-  if (
-    !data.current ||
-    data.current.ids.length !== points.length ||
-    data.current.ids[0] !== points[0]?.id
-  ) {
+  // Layout coordinates in typed arrays, once per layout: the GPU buffer, and a grid over them
+  // for the hover search and the thumbnails in view.
+  const data = useMemo(() => {
     const xy = new Float32Array(points.length * 2);
     const ids = new Int32Array(points.length);
     points.forEach((p, i) => {
@@ -424,13 +394,15 @@ function MapCanvas({
       xy[2 * i + 1] = p.y;
       ids[i] = p.id;
     });
-    data.current = { xy, ids };
-  }
+    return { xy, ids, index: new PointIndex(xy) };
+  }, [points]);
+  const dataRef = useRef(data);
+  dataRef.current = data;
 
   const fit = useCallback(() => {
     const element = canvas.current;
-    const d = data.current;
-    if (!element || !d || d.ids.length === 0) return;
+    const d = dataRef.current;
+    if (!element || d.ids.length === 0) return;
     let minX = Infinity;
     let minY = Infinity;
     let maxX = -Infinity;
@@ -457,49 +429,16 @@ function MapCanvas({
   useEffect(() => {
     const element = canvas.current;
     if (!element) return;
-    const gl = element.getContext('webgl2', { antialias: true, premultipliedAlpha: false });
-    if (!gl) {
-      setGlError('This browser cannot draw the map: WebGL2 is not available.');
-      return;
-    }
-    let program: WebGLProgram;
+    const d = data;
+    let gl: PointRenderer;
     try {
-      program = gl.createProgram();
-      gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX));
-      gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT));
-      gl.linkProgram(program);
-      if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
-        throw new Error(gl.getProgramInfoLog(program) ?? 'program failed to link');
-      }
+      gl = PointRenderer.create(element, d.xy, colourArray(points, colourOf));
     } catch (e) {
-      setGlError(`The map could not be drawn: ${(e as Error).message}`);
+      if (!(e instanceof MapDrawError)) throw e;
+      setGlError(e.message);
       return;
     }
-    const d = data.current as { xy: Float32Array; ids: Int32Array };
-    const colours = new Float32Array(points.length * 3);
-    points.forEach((p, i) => colours.set(rgb(colourOf(p)), 3 * i));
-
-    const vao = gl.createVertexArray();
-    gl.bindVertexArray(vao);
-    const bind = (name: string, array: Float32Array, size: number) => {
-      const buffer = gl.createBuffer();
-      gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
-      gl.bufferData(gl.ARRAY_BUFFER, array, gl.STATIC_DRAW);
-      const location = gl.getAttribLocation(program, name);
-      gl.enableVertexAttribArray(location);
-      gl.vertexAttribPointer(location, size, gl.FLOAT, false, 0, 0);
-      return buffer;
-    };
-    const buffers = [
-      bind('a_position', d.xy, 2),
-      bind('a_colour', colours, 3),
-      bind('a_selected', new Float32Array(points.length), 1),
-    ];
-    selection.current = { gl, buffer: buffers[2] as WebGLBuffer };
-    const uDim = gl.getUniformLocation(program, 'u_dim');
-    const uScale = gl.getUniformLocation(program, 'u_scale');
-    const uOffset = gl.getUniformLocation(program, 'u_offset');
-    const uSize = gl.getUniformLocation(program, 'u_size');
+    renderer.current = gl;
 
     let frame = 0;
     const render = () => {
@@ -507,47 +446,62 @@ function MapCanvas({
       const dpr = window.devicePixelRatio || 1;
       const w = element.clientWidth;
       const h = element.clientHeight;
-      if (element.width !== Math.round(w * dpr) || element.height !== Math.round(h * dpr)) {
-        element.width = Math.round(w * dpr);
-        element.height = Math.round(h * dpr);
-      }
-      gl.viewport(0, 0, element.width, element.height);
-      gl.clearColor(0, 0, 0, 0);
-      gl.clear(gl.COLOR_BUFFER_BIT);
-      gl.enable(gl.BLEND);
-      gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
-      gl.useProgram(program);
-      gl.bindVertexArray(vao);
       const cam = camera.current;
-      // screen = p * scale + (x, y) in CSS px, y down; clip = screen / size * 2 - 1, y up.
-      gl.uniform2f(uScale, (2 * cam.scale) / w, (-2 * cam.scale) / h);
-      gl.uniform2f(uOffset, (2 * cam.x) / w - 1, 1 - (2 * cam.y) / h);
       // Points grow as the person zooms in, within limits that keep dense areas readable.
       const density = Math.sqrt((w * h) / Math.max(1, points.length));
       const zoom = Math.sqrt(cam.scale / baseScale.current);
-      gl.uniform1f(uSize, dpr * Math.min(14, Math.max(3, density * 0.35 * zoom)));
-      gl.uniform1f(uDim, dimmed.current ? 1 : 0);
-      gl.drawArrays(gl.POINTS, 0, points.length);
-      // Zoomed in far enough that few points are in view: show them as thumbnails.
-      const inView: Thumb[] = [];
-      for (let i = 0; i < d.ids.length && inView.length <= THUMBS_IN_VIEW; i++) {
-        const x = (d.xy[2 * i] as number) * cam.scale + cam.x;
-        const y = (d.xy[2 * i + 1] as number) * cam.scale + cam.y;
-        if (x > -40 && y > -40 && x < w + 40 && y < h + 40) {
-          const point = points[i];
-          inView.push({
-            id: d.ids[i] as number,
-            x,
-            y,
-            colour: point ? colourOf(point) : OTHER_COLOUR,
-          });
-        }
-      }
-      setThumbs(
-        inView.length <= THUMBS_IN_VIEW
-          ? { size: Math.min(112, Math.max(28, density * 0.6 * zoom)), list: inView }
-          : { size: 0, list: [] },
+      gl.draw({
+        camera: cam,
+        width: w,
+        height: h,
+        dpr,
+        pointSize: Math.min(14, Math.max(3, density * 0.35 * zoom)),
+        dim: dimmed.current,
+      });
+      // Zoomed in far enough that few points are in view: show them as thumbnails. The grid
+      // offers the points of the cells in view (a margin of a pixel keeps rounding out of it);
+      // the test is the exact screen-space one, and the list is kept in the points' order.
+      const inView: number[] = [];
+      const screenX = new Float64Array(THUMBS_IN_VIEW + 1);
+      const screenY = new Float64Array(THUMBS_IN_VIEW + 1);
+      const margin = 41 / cam.scale;
+      d.index.candidatesIn(
+        -cam.x / cam.scale - margin,
+        -cam.y / cam.scale - margin,
+        (w - cam.x) / cam.scale + margin,
+        (h - cam.y) / cam.scale + margin,
+        (i) => {
+          const x = (d.xy[2 * i] as number) * cam.scale + cam.x;
+          const y = (d.xy[2 * i + 1] as number) * cam.scale + cam.y;
+          if (x > -40 && y > -40 && x < w + 40 && y < h + 40) {
+            screenX[inView.length] = x;
+            screenY[inView.length] = y;
+            inView.push(i);
+          }
+          return inView.length <= THUMBS_IN_VIEW;
+        },
       );
+      let next = NO_THUMBS;
+      if (inView.length <= THUMBS_IN_VIEW) {
+        const order = inView.map((_, k) => k).sort((a, b) => inView[a]! - inView[b]!);
+        next = {
+          size: Math.min(112, Math.max(28, density * 0.6 * zoom)),
+          list: order.map((k) => {
+            const i = inView[k]!;
+            const point = points[i];
+            return {
+              id: d.ids[i] as number,
+              x: screenX[k]!,
+              y: screenY[k]!,
+              colour: point ? colourOf(point) : OTHER_COLOUR,
+            };
+          }),
+        };
+      }
+      if (!sameThumbs(shownThumbs.current, next)) {
+        shownThumbs.current = next;
+        setThumbs(next);
+      }
     };
     draw.current = () => {
       if (!frame) frame = requestAnimationFrame(render);
@@ -563,31 +517,18 @@ function MapCanvas({
     return () => {
       observer.disconnect();
       cancelAnimationFrame(frame);
-      for (const b of buffers) gl.deleteBuffer(b);
-      gl.deleteVertexArray(vao);
-      gl.deleteProgram(program);
+      if (renderer.current === gl) renderer.current = null;
+      gl.dispose();
     };
-  }, [points, fit, colourOf, fitKey]);
+  }, [data, points, fit, colourOf, fitKey]);
 
   /** The point nearest a screen position, if one lies within the hover radius. */
   const pick = (sx: number, sy: number): number | null => {
-    const d = data.current;
-    if (!d) return null;
+    const d = dataRef.current;
     const cam = camera.current;
-    const limit = (HOVER_RADIUS_PX / cam.scale) ** 2;
     const lx = (sx - cam.x) / cam.scale;
     const ly = (sy - cam.y) / cam.scale;
-    let best = -1;
-    let bestD = limit;
-    for (let i = 0; i < d.ids.length; i++) {
-      const dx = (d.xy[2 * i] as number) - lx;
-      const dy = (d.xy[2 * i + 1] as number) - ly;
-      const dist = dx * dx + dy * dy;
-      if (dist < bestD) {
-        bestD = dist;
-        best = i;
-      }
-    }
+    const best = d.index.nearest(lx, ly, HOVER_RADIUS_PX / cam.scale);
     return best >= 0 ? (d.ids[best] as number) : null;
   };
 
@@ -596,21 +537,20 @@ function MapCanvas({
   // The selection lives in a GPU buffer: one float per point, rewritten when it changes.
   const dimmed = useRef(false);
   useEffect(() => {
-    const target = selection.current;
-    const d = data.current;
-    if (!target || !d) return;
+    const target = renderer.current;
+    const d = dataRef.current;
+    if (!target) return;
     const flags = new Float32Array(d.ids.length);
     for (let i = 0; i < d.ids.length; i++) flags[i] = selected.has(d.ids[i] as number) ? 1 : 0;
-    target.gl.bindBuffer(target.gl.ARRAY_BUFFER, target.buffer);
-    target.gl.bufferSubData(target.gl.ARRAY_BUFFER, 0, flags);
+    target.setSelection(flags);
     dimmed.current = selected.size > 0;
     draw.current();
-  }, [selected, points, colourOf]);
+  }, [selected, data, colourOf, fitKey]);
 
   /** The photos whose points lie inside the lasso (screen space, even-odd rule). */
   const inside = (path: [number, number][]): number[] => {
-    const d = data.current;
-    if (!d || path.length < 3) return [];
+    const d = dataRef.current;
+    if (path.length < 3) return [];
     const cam = camera.current;
     const xs = path.map((p) => p[0]);
     const ys = path.map((p) => p[1]);
@@ -666,6 +606,7 @@ function MapCanvas({
         ref={canvas}
         className="map-canvas"
         data-testid="map-canvas"
+        data-point-count={points.length}
         aria-label={`Map of ${points.length} photos`}
         role="img"
         onPointerDown={(event) => {
