@@ -49,21 +49,20 @@ async function firstFramePng(path: string, size: number): Promise<Buffer> {
     .toBuffer();
 }
 
-export async function runDuplicateQualityBench(
+/**
+ * Writes the fixture families into `photos`: each source, its edited copies and its hard
+ * negatives. Returns the family of every file written (files of one family are duplicates).
+ */
+export async function writeDuplicateFixtures(
+  photos: string,
   options: { sources?: number; log?: (m: string) => void } = {},
-) {
-  const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+): Promise<{ familyOf: Map<string, string>; families: number }> {
   const perKind = Math.max(1, Math.floor((options.sources ?? 48) / 3));
-  const root = join(tmpdir(), `shoebox-dup-quality-${process.pid}`);
-  const photos = join(root, 'Photos');
-  await rm(root, { recursive: true, force: true });
-  await mkdir(photos, { recursive: true });
   const familyOf = new Map<string, string>();
   const put = async (name: string, bytes: Buffer, family: string) => {
     await writeFile(join(photos, name), bytes);
     familyOf.set(join(photos, name), family);
   };
-
   const sources: { name: string; bytes: Buffer; negatives: Buffer[] }[] = [];
   for (let i = 0; i < perKind; i++) {
     sources.push({
@@ -101,7 +100,7 @@ export async function runDuplicateQualityBench(
       // not every id has both versions
     }
   }
-  log(`making ${sources.length} families of variants in ${photos}`);
+  options.log?.(`making ${sources.length} families of variants in ${photos}`);
   for (const [index, source] of sources.entries()) {
     await put(`${source.name}.png`, source.bytes, source.name);
     const { variants, recoloured } = await makeVariants(source.bytes, index + 1);
@@ -119,6 +118,19 @@ export async function runDuplicateQualityBench(
         `${source.name}-other-colours-${n}`,
       );
   }
+
+  return { familyOf, families: sources.length };
+}
+
+export async function runDuplicateQualityBench(
+  options: { sources?: number; log?: (m: string) => void } = {},
+) {
+  const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const root = join(tmpdir(), `shoebox-dup-quality-${process.pid}`);
+  const photos = join(root, 'Photos');
+  await rm(root, { recursive: true, force: true });
+  await mkdir(photos, { recursive: true });
+  const { familyOf, families } = await writeDuplicateFixtures(photos, { ...options, log });
 
   const library = await Library.open(join(root, 'library'));
   try {
@@ -166,7 +178,7 @@ export async function runDuplicateQualityBench(
       machine: machine(),
       model: view.model,
       data: {
-        families: sources.length,
+        families,
         photos: paths.length,
         truePairs,
         sources: 'detailed synthetic photos, Google emoji, Pokémon sprites (first frames)',

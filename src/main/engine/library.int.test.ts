@@ -7,7 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeDetailedImage, makeHostileCorpus } from '../../../test/fixtures/images.ts';
 import { snapshotFiles } from '../../../test/helpers/file-snapshot.ts';
 import { makeTempDir } from '../../../test/helpers/temp.ts';
+import Database from 'better-sqlite3';
+import { FEATURE_VERSIONS } from './features/versions.ts';
 import { Library } from './library.ts';
+import { libraryLayout } from './paths.ts';
 
 let work: { path: string; remove(): Promise<void> };
 let photos: string;
@@ -106,6 +109,31 @@ describe('indexing a folder', () => {
     expect(library.thumbnailPath(first!.id)).toBe(library.thumbnailPath(second!.id));
     const again = await library.sync([folder]);
     expect(again).toMatchObject({ indexed: 0, unchanged: 2, removed: [], moved: [] });
+  });
+
+  it('analyses again, on reopen, the photos a newer Shoebox keeps more about', async () => {
+    await writePhoto('a.jpg', 31);
+    await writePhoto('b.jpg', 32);
+    let library = await openLibrary();
+    await library.sync([await library.registerFolder(photos)]);
+    await library.close();
+    // A catalog from before miniatures existed: the feature is simply not there.
+    const db = new Database(libraryLayout(libraryDir).catalog);
+    expect(db.prepare(`DELETE FROM features WHERE kind = 'miniature'`).run().changes).toBe(2);
+    db.close();
+
+    library = await openLibrary();
+    await library.whenIdle();
+    const check = new Database(libraryLayout(libraryDir).catalog, { readonly: true });
+    const rows = check
+      .prepare(`SELECT version, length(data) AS bytes FROM features WHERE kind = 'miniature'`)
+      .all();
+    check.close();
+    expect(rows).toEqual([
+      { version: FEATURE_VERSIONS.miniature, bytes: 32 * 32 * 3 },
+      { version: FEATURE_VERSIONS.miniature, bytes: 32 * 32 * 3 },
+    ]);
+    expect(library.status()).toMatchObject({ photos: 2, failed: 0, pending: 0 });
   });
 
   it('reconciles on reopen: new, changed, removed and moved files; a move keeps the photo', async () => {

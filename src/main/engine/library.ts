@@ -23,7 +23,7 @@ import {
 import { NoTextModelError, searchByText } from './embed/text-search.ts';
 import { ModelManager } from './models.ts';
 import type { WorkerTransport } from './index/worker-handle.ts';
-import { decodePalette } from './index/feature-records.ts';
+import { STORED_FEATURE_VERSIONS, decodePalette } from './index/feature-records.ts';
 import { Indexer } from './index/indexer.ts';
 import { thumbnailPath } from './index/thumbnails.ts';
 import type {
@@ -184,8 +184,27 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
         `Embedding ${toEmbed} photos with ${library.models.status().id} in the background.`,
       );
     }
+    const toUpgrade = library.queueOutdatedFeatures();
+    if (toUpgrade > 0) {
+      library.notice(
+        'info',
+        `Updating what Shoebox keeps about ${toUpgrade} photos, in the background.`,
+      );
+    }
     library.indexer.kick();
     return library;
+  }
+
+  /**
+   * Queues the photos whose stored features are missing or from an older algorithm (a newer
+   * Shoebox added or changed one), so they are analysed again once; they stay visible meanwhile.
+   */
+  private queueOutdatedFeatures(): number {
+    let queued = 0;
+    for (const [kind, version] of Object.entries(STORED_FEATURE_VERSIONS)) {
+      queued += this.catalog.enqueueMissingFeature(kind, version);
+    }
+    return queued;
   }
 
   /**

@@ -24,6 +24,7 @@ import {
   labOf,
   laplacianVariance,
   lumaOf,
+  miniatureOf,
   sampleLab,
   type WorkingImage,
 } from './pixels.ts';
@@ -75,6 +76,11 @@ export interface PhotoAnalysis {
   histogram: Float32Array;
   phash: string;
   fingerprint: Float32Array;
+  /**
+   * The photo at 32x32 (stretched), RGB bytes, alpha over white: the pixels duplicate detection
+   * checks a candidate pair against (analysis/picture-check.ts).
+   */
+  miniature: Uint8Array;
   /**
    * 224x224x3 RGB bytes, row-major, HWC; shortest edge resized to 224 (bicubic), centre crop.
    * Empty when `clipInput: false` was asked.
@@ -186,6 +192,7 @@ export async function analysePhoto(
   const histogram = colourHistogram(colourSamples);
   const phash = perceptualHash(lumaOf(rgb32));
   const fingerprint = visualFingerprint(labOf(rgb32));
+  const miniature = miniatureOf(rgb32);
   const sharpness = laplacianVariance(working);
   let exif: Awaited<ReturnType<typeof readExif>>;
   let thumbnail: Awaited<ReturnType<typeof encodeThumbnail>>;
@@ -211,6 +218,7 @@ export async function analysePhoto(
     histogram,
     phash,
     fingerprint,
+    miniature,
     clipInput,
     versions: FEATURE_VERSIONS,
   };

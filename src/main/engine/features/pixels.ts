@@ -107,6 +107,13 @@ export function areaAverageRgb(image: WorkingImage, outW: number, outH: number):
   return out;
 }
 
+/** Rounds an interleaved RGB float buffer (0..255) to bytes: the stored miniature. */
+export function miniatureOf(rgb: Float32Array): Uint8Array {
+  const out = new Uint8Array(rgb.length);
+  for (let i = 0; i < rgb.length; i++) out[i] = Math.round(rgb[i]!);
+  return out;
+}
+
 /** Rec. 601 luma (0..255) of an interleaved RGB float buffer. */
 export function lumaOf(rgb: Float32Array): Float32Array {
   const n = rgb.length / 3;

@@ -8,6 +8,7 @@ export const HISTOGRAM_VERSION = 'lab-4x8x8-1';
 export const PHASH_VERSION = 'dct-32-8x8-1';
 export const FINGERPRINT_VERSION = 'lab-dct-1';
 export const CLIP_INPUT_VERSION = 'cover-224-cubic-1';
+export const MINIATURE_VERSION = 'rgb-area-32-1';
 
 export const FEATURE_VERSIONS = {
   thumbnail: THUMBNAIL_VERSION,
@@ -16,6 +17,7 @@ export const FEATURE_VERSIONS = {
   phash: PHASH_VERSION,
   fingerprint: FINGERPRINT_VERSION,
   clipInput: CLIP_INPUT_VERSION,
+  miniature: MINIATURE_VERSION,
 } as const;
 
 export type FeatureVersions = { readonly [K in keyof typeof FEATURE_VERSIONS]: string };

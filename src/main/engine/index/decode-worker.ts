@@ -105,6 +105,7 @@ async function runTask(task: DecodeTask): Promise<void> {
         histogram: analysis.histogram,
         phash: analysis.phash,
         fingerprint: analysis.fingerprint,
+        miniature: analysis.miniature,
         ...(task.clipInput ? { clipInput: analysis.clipInput } : {}),
       },
     });

@@ -12,6 +12,7 @@ export const STORED_FEATURE_VERSIONS: Record<string, string> = {
   histogram: FEATURE_VERSIONS.histogram,
   phash: FEATURE_VERSIONS.phash,
   fingerprint: FEATURE_VERSIONS.fingerprint,
+  miniature: FEATURE_VERSIONS.miniature,
 };
 
 const text = new TextEncoder();
@@ -28,6 +29,7 @@ export function toFeatureRecords(features: ExtractedFeatures): FeatureRecord[] {
     { kind: 'histogram', version: v.histogram!, data: floatBytes(features.histogram) },
     { kind: 'phash', version: v.phash!, data: text.encode(features.phash) },
     { kind: 'fingerprint', version: v.fingerprint!, data: floatBytes(features.fingerprint) },
+    { kind: 'miniature', version: v.miniature!, data: features.miniature },
   ];
 }
 

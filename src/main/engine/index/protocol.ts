@@ -21,7 +21,7 @@ export interface DecodeTask {
 /** What a worker sends back: the analysis, less the thumbnail it already wrote to the cache. */
 export interface ExtractedFeatures extends Pick<
   PhotoAnalysis,
-  'palette' | 'histogram' | 'phash' | 'fingerprint'
+  'palette' | 'histogram' | 'phash' | 'fingerprint' | 'miniature'
 > {
   meta: Pick<
     PhotoAnalysis,
