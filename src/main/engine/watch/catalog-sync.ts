@@ -87,7 +87,8 @@ export class CatalogSync {
   // --- one change at a time --------------------------------------------------------------------
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    // Every change to the catalog comes through here, so this is where a full disk is caught:
+    // Every change a scan or a watcher batch makes to the catalog comes through here (folder
+    // registration and the trash write directly), so this is where a full disk is caught:
     // SQLite has rolled the change back, and a rescan once there is room finds it again.
     const guarded = async (): Promise<T> => {
       try {
@@ -310,10 +311,13 @@ export class CatalogSync {
     const stillPending = result.deferred.map((row) => ({ row, since: sinceOf(row.id) }));
     this.pendingRemovals.clear();
     for (const pending of stillPending) this.pendingRemovals.set(pending.row.id, pending);
-    if (this.pendingRemovals.size > 0 && !this.pendingRemovalTimer) {
+    // Not once closing: a batch can still run while close() waits for the queue, and a timer set
+    // then would fire on a closed catalog.
+    if (this.pendingRemovals.size > 0 && !this.pendingRemovalTimer && !this.closed) {
       // An empty batch settles the held removals once their grace is over.
       this.pendingRemovalTimer = setTimeout(() => {
         this.pendingRemovalTimer = null;
+        if (this.closed) return;
         this.applyInBackground({ paths: [], addedFolders: [], removedFolders: [] });
       }, grace + 50);
     }
