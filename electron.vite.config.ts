@@ -15,6 +15,7 @@ const mainInputs: Record<string, string> = {
   'decode-worker': resolve(root, 'src/main/engine/index/decode-worker.ts'),
   'embedding-worker': resolve(root, 'src/main/engine/embed/embedding-worker.ts'),
   'layout-worker': resolve(root, 'src/main/engine/analysis/layout-worker.ts'),
+  'analysis-worker': resolve(root, 'src/main/engine/analysis/analysis-worker.ts'),
 };
 
 // Native modules load .node binaries from their own folders: never bundle them.

@@ -2,6 +2,15 @@
 // embedding space the library uses now (the fingerprint, or a CLIP model once every photo has
 // its vector), keeps the neighbour graph, clusters and layout in the catalog so that opening a
 // library does not recompute them, and updates them incrementally as photos come and go.
+//
+// What runs where: the neighbour graph (with the duplicate edges drawn from it) and the
+// clustering run in the analysis worker thread (analysis/analysis-thread.ts), the map layout in
+// its own worker (analysis/layout.ts), so the engine's thread keeps answering the grid,
+// thumbnails and status meanwhile. Jobs of a few milliseconds (a library of a few hundred
+// photos, or one photo added to a small one) stay on the engine's thread, where a worker's
+// start would cost more than the work. One graph job runs at a time: a request for the same
+// photos shares the running one, and a request made after photos changed follows it, as an
+// update of its result.
 import type {
   ClusterMembersPage,
   ClustersView,
@@ -14,7 +23,15 @@ import type {
 } from '../../shared/domain.ts';
 import { labToHex } from '../../shared/colour.ts';
 import type { AnalysisApi, ColourQuery } from './analysis-api.ts';
-import { clusterEmbeddings, type ClusterResult } from './analysis/clusters.ts';
+import {
+  GraphKeeper,
+  runClusterTask,
+  type ClusterTask,
+  type GraphOutcome,
+  type GraphTask,
+} from './analysis/analysis-tasks.ts';
+import { AnalysisThread } from './analysis/analysis-thread.ts';
+import type { ClusterResult } from './analysis/clusters.ts';
 import {
   buildPaletteIndex,
   PALETTE_STRIDE,
@@ -26,7 +43,6 @@ import {
   type PaletteIndex,
 } from './analysis/colour-search.ts';
 import {
-  buildDuplicateEdges,
   groupDuplicates,
   similarityHistogram,
   type DuplicateEdges,
@@ -34,7 +50,13 @@ import {
 import { suggestKeeper, type KeepCandidate } from './analysis/keep-best.ts';
 import { LABEL_VOCABULARY, labelClusters, labelPrompt } from './analysis/labels.ts';
 import { knnFromNeighbourIds, placeNewPoints, runLayoutInWorker } from './analysis/layout.ts';
-import { NeighbourGraph, type SerialisedNeighbourGraph } from './analysis/neighbours.ts';
+import {
+  DEFAULT_EXACT_LIMIT,
+  DEFAULT_K,
+  nearestInSet,
+  type NeighbourGraphOptions,
+  type SerialisedNeighbourGraph,
+} from './analysis/neighbours.ts';
 import type { Catalog } from './catalog/catalog.ts';
 import { pack, unpack } from './catalog/packing.ts';
 import { PALETTE_VERSION } from './features/versions.ts';
@@ -56,6 +78,15 @@ const CLIP_DEFAULT_THRESHOLD = 0.95;
 /** Pairs below this are never cached, so the slider reaches this low. */
 const EDGE_FLOOR = 0.6;
 const HISTOGRAM_BINS = 40;
+/**
+ * Work kept on the engine's thread in 'auto': about 15 ms of dot products (2.5e7 multiply-adds;
+ * an exact graph of ~320 photos at the fingerprint's 471 dimensions, or one photo added to a
+ * library of 50k), and never more than this many photos (beyond, even bookkeeping costs).
+ */
+const INLINE_GRAPH_WORK = 2.5e7;
+const INLINE_GRAPH_PHOTOS = 2_000;
+/** Clustering up to this many photos takes ~20 ms (2-core machine); above it goes to the worker. */
+const INLINE_CLUSTER_PHOTOS = 120;
 
 export interface AnalysisDeps {
   catalog: Catalog;
@@ -66,14 +97,40 @@ export interface AnalysisDeps {
   isReferenceFolder(path: string): boolean;
   /** The phrases clusters are labelled from, with a CLIP model (default: LABEL_VOCABULARY). */
   labelVocabulary?: readonly string[];
+  /**
+   * Where the neighbour graph and the clustering run: 'auto' (default) keeps jobs of a few
+   * milliseconds on the engine's thread and sends the rest to the analysis worker thread;
+   * 'worker' and 'inline' force one side (tests, benchmarks).
+   */
+  compute?: 'auto' | 'worker' | 'inline';
+  /** Neighbour graph settings (tests: a small exactLimit, one thread). */
+  graphOptions?: NeighbourGraphOptions;
+  /** The analysis worker is ended after this long without work (default 60 s). */
+  workerIdleMs?: number;
+  /** Told of each graph or clustering job and where it ran (tests, logs). */
+  onWork?: (work: AnalysisWork) => void;
+}
+
+export interface AnalysisWork {
+  step: 'graph' | 'clusters';
+  where: 'inline' | 'worker';
+  photos: number;
+  /** Wall time as the engine saw it (for the worker: including the round trip). */
+  ms: number;
+  /** For the graph: built, updated or unchanged, and from what. */
+  how?: string;
 }
 
 interface Snapshot {
   generation: number;
   space: EmbeddingSpace;
   set: EmbeddingSet;
-  rowOf: Map<number, number>;
-  graph: NeighbourGraph;
+  /** Row of each photo id in the set (built on first use: a 100k Map costs tens of ms). */
+  rowOf(): Map<number, number>;
+  /** The graph's label; the worker that made it may still hold it for the next update. */
+  revision: number;
+  /** The neighbour lists (what the catalog stores, and the map's kNN). */
+  lists: SerialisedNeighbourGraph;
   edges: DuplicateEdges;
 }
 
@@ -88,6 +145,20 @@ const spaceKeyOf = (space: EmbeddingSpace): string => `${space.kind}@${space.ver
 export class AnalysisService implements AnalysisApi {
   private generation = 0;
   private snapshot: Snapshot | null = null;
+  /** The graph job running now, and the photos (generation, space) it read. */
+  private snapshotRun: { generation: number; spaceKey: string; promise: Promise<Snapshot> } | null =
+    null;
+  /** The job that follows it, for requests made after photos changed; shared by all of them. */
+  private snapshotNext: Promise<Snapshot> | null = null;
+  private revisions = 0;
+  /** Cluster jobs by (generation, space, k): a second identical request shares the first. */
+  private readonly clusterJobs = new Map<string, Promise<ClusterResult>>();
+  /** Cluster jobs run one after another, so each starts from the clustering saved before it. */
+  private clusterLane: Promise<unknown> = Promise.resolve();
+  private readonly inlineGraphs = new GraphKeeper();
+  private thread: AnalysisThread | null = null;
+  private readonly layoutAbort = new AbortController();
+  private closed = false;
   private palettes: { generation: number; index: PaletteIndex } | null = null;
   private clustersCache: {
     generation: number;
@@ -105,6 +176,23 @@ export class AnalysisService implements AnalysisApi {
     this.generation += 1;
   }
 
+  /**
+   * Ends the analysis and layout workers (jobs in flight reject with an AbortError, and nothing
+   * they were computing is saved). Called by the library before it closes the catalog.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.layoutAbort.abort();
+    this.inlineGraphs.drop();
+    await this.thread?.close();
+  }
+
+  /** Whether the analysis worker thread is running now (tests). */
+  get workerAlive(): boolean {
+    return this.thread?.alive ?? false;
+  }
+
   // --- duplicates ------------------------------------------------------------------------------
 
   defaultThreshold(space: EmbeddingSpace): number {
@@ -112,7 +200,7 @@ export class AnalysisService implements AnalysisApi {
   }
 
   async duplicates(options: { threshold?: number } = {}): Promise<DuplicatesView> {
-    const snap = this.current();
+    const snap = await this.current();
     const defaultThreshold = this.defaultThreshold(snap.space);
     const threshold = options.threshold ?? defaultThreshold;
     const decisions = toDuplicateDecisions(this.deps.journal.decisions());
@@ -197,8 +285,8 @@ export class AnalysisService implements AnalysisApi {
   // --- clusters --------------------------------------------------------------------------------
 
   async clusters(options: { k?: number | 'auto' } = {}): Promise<ClustersView> {
-    const snap = this.current();
-    const result = this.clusterResult(snap, options.k ?? 'auto');
+    const snap = await this.current();
+    const result = await this.clusterResult(snap, options.k ?? 'auto');
     const medoids = this.deps.catalog.photosByIds(result.clusters.map((c) => c.medoidId));
     const labels = await this.clusterLabels(snap, result);
     return {
@@ -218,8 +306,8 @@ export class AnalysisService implements AnalysisApi {
     offset: number,
     limit: number,
   ): Promise<ClusterMembersPage> {
-    const snap = this.current();
-    const result = this.clustersCache?.result ?? this.clusterResult(snap, 'auto');
+    const snap = await this.current();
+    const result = this.clustersCache?.result ?? (await this.clusterResult(snap, 'auto'));
     const cluster = result.clusters.find((c) => c.id === clusterId);
     if (!cluster) throw new Error(`There is no cluster ${clusterId}.`);
     const ids = Array.from(cluster.memberIds.subarray(offset, offset + limit));
@@ -256,7 +344,7 @@ export class AnalysisService implements AnalysisApi {
     }
     const names = labelClusters(
       result.clusters.map((c) => ({
-        memberRows: Array.from(c.memberIds, (id) => snap.rowOf.get(id) ?? 0),
+        memberRows: Array.from(c.memberIds, (id) => snap.rowOf().get(id) ?? 0),
       })),
       snap.set.vectors,
       snap.set.dim,
@@ -266,26 +354,47 @@ export class AnalysisService implements AnalysisApi {
     return new Map(result.clusters.map((c, i) => [c.id, names[i]!]));
   }
 
-  private clusterResult(snap: Snapshot, k: number | 'auto'): ClusterResult {
+  private clusterResult(snap: Snapshot, k: number | 'auto'): Promise<ClusterResult> {
     const key = String(k);
     const spaceKey = spaceKeyOf(snap.space);
     const cached = this.clustersCache;
     if (
       cached &&
-      cached.generation === this.generation &&
+      cached.generation === snap.generation &&
       cached.spaceKey === spaceKey &&
       cached.k === key
     ) {
-      return cached.result;
+      return Promise.resolve(cached.result);
     }
     if (snap.set.ids.length === 0) {
-      return {
+      return Promise.resolve({
         k: 0,
         method: 'no photos yet',
         scores: { silhouette: [], daviesBouldin: [], elbow: [] },
         clusters: [],
-      };
+      });
     }
+    const jobKey = `${snap.generation}|${spaceKey}|${key}`;
+    const running = this.clusterJobs.get(jobKey);
+    if (running) return running;
+    const job = this.clusterLane
+      .catch(() => undefined)
+      .then(() => this.computeClusters(snap, k, spaceKey))
+      .finally(() => {
+        if (this.clusterJobs.get(jobKey) === job) this.clusterJobs.delete(jobKey);
+      });
+    this.clusterJobs.set(jobKey, job);
+    this.clusterLane = job;
+    return job;
+  }
+
+  private async computeClusters(
+    snap: Snapshot,
+    k: number | 'auto',
+    spaceKey: string,
+  ): Promise<ClusterResult> {
+    this.assertOpen();
+    const key = String(k);
     const stored = this.loadClusters(spaceKey);
     let result: ClusterResult;
     if (stored && stored.k === key && stored.setKey === setKeyOf(snap.set)) {
@@ -298,10 +407,25 @@ export class AnalysisService implements AnalysisApi {
       result =
         n < 3
           ? singleCluster(snap.set)
-          : clusterEmbeddings(snap.set, { k: kValue, previous, seed: 1 });
+          : await this.runClusters({
+              kind: 'clusters',
+              set: { ids: snap.set.ids, vectors: snap.set.vectors, dim: snap.set.dim },
+              options: { k: kValue, previous, seed: 1 },
+            });
+      this.assertOpen();
       this.saveClusters(spaceKey, key, setKeyOf(snap.set), result);
     }
-    this.clustersCache = { generation: this.generation, spaceKey, k: key, result };
+    if (!this.clustersCache || this.clustersCache.generation <= snap.generation)
+      this.clustersCache = { generation: snap.generation, spaceKey, k: key, result };
+    return result;
+  }
+
+  private async runClusters(task: ClusterTask): Promise<ClusterResult> {
+    const photos = task.set.ids.length;
+    const where = this.placement(photos <= INLINE_CLUSTER_PHOTOS);
+    const started = performance.now();
+    const result = where === 'inline' ? runClusterTask(task) : await this.worker().run(task);
+    this.deps.onWork?.({ step: 'clusters', where, photos, ms: performance.now() - started });
     return result;
   }
 
@@ -364,7 +488,7 @@ export class AnalysisService implements AnalysisApi {
   // --- map -------------------------------------------------------------------------------------
 
   async map(options: { recompute?: boolean } = {}): Promise<MapLayoutView> {
-    const snap = this.current();
+    const snap = await this.current();
     const spaceKey = spaceKeyOf(snap.space);
     const model = snap.space.modelId;
     if (snap.set.ids.length === 0) return { state: 'empty', progress: 0, model, points: [] };
@@ -401,20 +525,21 @@ export class AnalysisService implements AnalysisApi {
 
   private startLayout(snap: Snapshot): void {
     const spaceKey = spaceKeyOf(snap.space);
-    const serial = snap.graph.serialise();
     const job: LayoutJob = { spaceKey, progress: 0, done: Promise.resolve() };
     job.done = runLayoutInWorker(
       { ids: snap.set.ids, vectors: snap.set.vectors, dim: snap.set.dim },
-      { knn: knnFromNeighbourIds(snap.set.ids, serial), seed: 1 },
+      { knn: knnFromNeighbourIds(snap.set.ids, snap.lists), seed: 1 },
       {
         onProgress: (p) => {
           // PCA, kNN and graph are quick; the optimisation epochs are most of the time.
           job.progress =
             p.phase === 'optimise' ? 0.1 + 0.9 * (p.done / Math.max(1, p.total)) : 0.05;
         },
+        signal: this.layoutAbort.signal,
       },
     )
       .then((layout) => {
+        this.assertOpen();
         this.deps.catalog.saveAnalysisResult(
           'layout',
           spaceKey,
@@ -424,6 +549,8 @@ export class AnalysisService implements AnalysisApi {
       .finally(() => {
         if (this.layoutJob === job) this.layoutJob = null;
       });
+    // Whoever waits (whenLayoutDone) sees a failure; nobody waiting is not an unhandled error.
+    job.done.catch(() => undefined);
     this.layoutJob = job;
   }
 
@@ -436,9 +563,10 @@ export class AnalysisService implements AnalysisApi {
 
   /** New photos go next to their nearest placed neighbours; removed ones drop out. */
   private placeMissing(snap: Snapshot, stored: { ids: Int32Array; coords: Float32Array }) {
+    const rows = snap.rowOf();
     const keepRows: number[] = [];
     stored.ids.forEach((id, row) => {
-      if (snap.rowOf.has(id)) keepRows.push(row);
+      if (rows.has(id)) keepRows.push(row);
     });
     const ids = Int32Array.from(keepRows, (row) => stored.ids[row]!);
     const coords = new Float32Array(ids.length * 2);
@@ -474,12 +602,11 @@ export class AnalysisService implements AnalysisApi {
     const k = options.k ?? 24;
     if (options.by === 'colour')
       return this.colourResults(similarByColour(this.paletteIndex(), photoId, { k }));
-    const snap = this.current();
-    const row = snap.rowOf.get(photoId);
+    const snap = await this.current();
+    const row = snap.rowOf().get(photoId);
     if (row === undefined) throw new Error('That photo has not been indexed yet.');
     const vector = snap.set.vectors.subarray(row * snap.set.dim, (row + 1) * snap.set.dim);
-    const hits = snap.graph
-      .query(vector, k + 1)
+    const hits = nearestInSet(snap.set, vector, k + 1)
       .filter((hit) => hit.id !== photoId)
       .slice(0, k);
     return this.scored(hits.map((hit) => ({ id: hit.id, score: hit.similarity })));
@@ -490,7 +617,7 @@ export class AnalysisService implements AnalysisApi {
     options: { by?: 'content' | 'colour'; k?: number } = {},
   ): Promise<ScoredPhoto[]> {
     const k = options.k ?? 24;
-    const snap = this.current();
+    const snap = await this.current();
     const usesModel = snap.space.modelId !== 'fingerprint';
     const outcome = await this.deps.probe(path, usesModel && options.by !== 'colour');
     if (outcome.failure !== undefined || !outcome.features) {
@@ -509,7 +636,7 @@ export class AnalysisService implements AnalysisApi {
         throw new Error('The embedding model is not available.');
       [vector] = (await embedder.embedImages([features.clipInput])) as [Float32Array];
     }
-    const hits = snap.graph.query(vector, k);
+    const hits = nearestInSet(snap.set, vector, k);
     return this.scored(hits.map((hit) => ({ id: hit.id, score: hit.similarity })));
   }
 
@@ -567,84 +694,195 @@ export class AnalysisService implements AnalysisApi {
 
   // --- the embedding snapshot and the neighbour graph -----------------------------------------
 
-  private current(): Snapshot {
-    const space = this.deps.models.effectiveSpace();
+  /**
+   * The embeddings, neighbour lists and duplicate edges of the photos as they are now: the last
+   * snapshot if no photo changed since, else the graph job that answers it (shared, see the top
+   * of this file).
+   */
+  private current(): Promise<Snapshot> {
+    if (this.closed) return Promise.reject(closedError());
+    const spaceKey = spaceKeyOf(this.deps.models.effectiveSpace());
     const snap = this.snapshot;
-    if (snap && snap.generation === this.generation && spaceKeyOf(snap.space) === spaceKeyOf(space))
-      return snap;
-    const set = this.deps.models.loadSet(space);
-    const rowOf = new Map<number, number>();
-    set.ids.forEach((id, row) => rowOf.set(id, row));
-    const graph = this.neighbourGraph(space, set, rowOf, snap);
-    const hashes = this.deps.catalog.indexedPhotoHashes();
-    const hashOf = new Map<number, string>();
-    hashes.ids.forEach((id, i) => hashOf.set(id, hashes.hashes[i]!));
-    const edges = buildDuplicateEdges(
-      { ids: set.ids, contentHashes: Array.from(set.ids, (id) => hashOf.get(id) ?? null) },
-      graph.size > 0 ? graph.serialise() : null,
-      EDGE_FLOOR,
-    );
-    this.snapshot = { generation: this.generation, space, set, rowOf, graph, edges };
-    return this.snapshot;
+    if (snap && snap.generation === this.generation && spaceKeyOf(snap.space) === spaceKey)
+      return Promise.resolve(snap);
+    const run = this.snapshotRun;
+    if (!run) return this.startSnapshot();
+    if (run.generation === this.generation && run.spaceKey === spaceKey) return run.promise;
+    // Photos changed after the running job read them: one more job follows it, as an update of
+    // its result, for every request made meanwhile.
+    this.snapshotNext ??= run.promise
+      .catch(() => undefined)
+      .then(() => {
+        this.snapshotNext = null;
+        return this.current();
+      });
+    return this.snapshotNext;
+  }
+
+  private startSnapshot(): Promise<Snapshot> {
+    // The generation is read before the photos are, and both before anything is awaited, so a
+    // change made while the job runs leaves this snapshot stale (recomputed on the next request)
+    // instead of being taken for included.
+    const generation = this.generation;
+    const space = this.deps.models.effectiveSpace();
+    const promise: Promise<Snapshot> = this.buildSnapshot(generation, space).finally(() => {
+      if (this.snapshotRun?.promise === promise) this.snapshotRun = null;
+    });
+    this.snapshotRun = { generation, spaceKey: spaceKeyOf(space), promise };
+    return promise;
+  }
+
+  private async buildSnapshot(generation: number, space: EmbeddingSpace): Promise<Snapshot> {
+    const spaceKey = spaceKeyOf(space);
+    // The graph to continue: the last snapshot's in the same space, else the stored one.
+    const previous = this.snapshot;
+    const base =
+      previous && spaceKeyOf(previous.space) === spaceKey
+        ? { revision: previous.revision, lists: previous.lists }
+        : this.loadGraph(spaceKey);
+    const task: GraphTask = {
+      kind: 'graph',
+      revision: ++this.revisions,
+      spaceKey,
+      photos: this.photosFor(space, previous),
+      base,
+      edgeFloor: EDGE_FLOOR,
+      graphOptions: this.deps.graphOptions,
+    };
+    let outcome: GraphOutcome;
+    try {
+      outcome = await this.runGraph(task);
+    } catch (error) {
+      if (!('catalogFile' in task.photos) || this.closed) throw error;
+      // The worker could not do it with its own catalog connection: once more, with the
+      // embeddings read here (the engine's thread stalls for the read, but analysis works).
+      task.photos = this.readPhotos(space);
+      outcome = await this.runGraph(task);
+    }
+    // Closed meanwhile (the worker was ended, so this is an inline job's result): not saved.
+    this.assertOpen();
+    // Saved in the order the jobs ran (one at a time), so an older graph never replaces a newer
+    // one; each is the graph of exactly the photos it lists.
+    if (outcome.how !== 'unchanged') this.saveGraph(spaceKey, outcome.lists);
+    const set: EmbeddingSet =
+      'set' in task.photos
+        ? { ...task.photos.set, modelId: space.modelId }
+        : { ...outcome.loaded!.set, modelId: space.modelId };
+    let rowOf: Map<number, number> | null = null;
+    const snap: Snapshot = {
+      generation,
+      space,
+      set,
+      rowOf: () => {
+        if (!rowOf) {
+          rowOf = new Map();
+          set.ids.forEach((id, row) => rowOf!.set(id, row));
+        }
+        return rowOf;
+      },
+      revision: outcome.revision,
+      lists: outcome.lists,
+      edges: outcome.edges,
+    };
+    this.snapshot = snap;
+    return snap;
   }
 
   /**
-   * The graph for this set: the one in memory or in the catalog brought up to date (photos
-   * added are inserted, photos gone are dropped), or built afresh.
+   * The photos of a graph job. A library past the inline size has its embeddings read by the
+   * worker, with its own connection to the catalog: reading 100k vectors from SQLite takes
+   * seconds, which the engine's thread would otherwise spend stalled. Smaller ones are read here.
    */
-  private neighbourGraph(
-    space: EmbeddingSpace,
-    set: EmbeddingSet,
-    rowOf: Map<number, number>,
-    previous: Snapshot | null,
-  ): NeighbourGraph {
-    const spaceKey = spaceKeyOf(space);
-    let graph: NeighbourGraph | null = null;
-    if (previous && spaceKeyOf(previous.space) === spaceKey) {
-      graph = previous.graph;
-      const gone = [...previous.rowOf.keys()].filter((id) => !rowOf.has(id));
-      if (gone.length > 0) graph.removeMany(gone);
+  private photosFor(space: EmbeddingSpace, previous: Snapshot | null): GraphTask['photos'] {
+    const file = this.catalogFile();
+    if (file) {
+      const compute = this.deps.compute ?? 'auto';
+      // The last snapshot's size, or the indexed photos (a bound: every indexed photo has the
+      // fingerprint, and a model's space is used only once all have its vector).
+      const photos =
+        previous && spaceKeyOf(previous.space) === spaceKeyOf(space)
+          ? previous.set.ids.length
+          : this.deps.catalog.countByStatus().indexed;
+      if (compute === 'worker' || (compute === 'auto' && photos > INLINE_GRAPH_PHOTOS))
+        return { catalogFile: file, space };
+    }
+    return this.readPhotos(space);
+  }
+
+  private readPhotos(space: EmbeddingSpace): GraphTask['photos'] {
+    const set = this.deps.models.loadSet(space);
+    const hashes = this.deps.catalog.indexedPhotoHashes();
+    const hashOf = new Map<number, string>();
+    hashes.ids.forEach((id, i) => hashOf.set(id, hashes.hashes[i]!));
+    return {
+      set: { ids: set.ids, vectors: set.vectors, dim: set.dim },
+      contentHashes: Array.from(set.ids, (id) => hashOf.get(id) ?? null),
+    };
+  }
+
+  /** The catalog's file, which the worker opens itself; null for a catalog only in memory. */
+  private catalogFile(): string | null {
+    const db = this.deps.catalog.db;
+    return db.memory ? null : db.name;
+  }
+
+  private async runGraph(task: GraphTask): Promise<GraphOutcome> {
+    const photos = 'set' in task.photos ? task.photos.set.ids.length : null;
+    const where = photos === null ? 'worker' : this.placement(graphWork(task) <= INLINE_GRAPH_WORK);
+    const started = performance.now();
+    let outcome: GraphOutcome;
+    if (where === 'inline') {
+      outcome = this.inlineGraphs.run(task);
     } else {
-      graph = this.loadGraph(spaceKey, set, rowOf);
+      this.inlineGraphs.drop();
+      outcome = await this.worker().run(task);
     }
-    if (!graph) {
-      graph = NeighbourGraph.build(set);
-      this.saveGraph(spaceKey, graph);
-      return graph;
-    }
-    const missing = Array.from(set.ids).filter((id) => !graph.has(id));
-    if (missing.length > 0) graph.addMany(this.subsetOf(set, rowOf, missing));
-    if (missing.length > 0 || graph.size !== set.ids.length || !previous)
-      this.saveGraph(spaceKey, graph);
-    return graph;
+    this.deps.onWork?.({
+      step: 'graph',
+      where,
+      photos: photos ?? outcome.loaded?.set.ids.length ?? 0,
+      ms: performance.now() - started,
+      how:
+        `${outcome.how} from ${outcome.from} (+${outcome.added} -${outcome.removed})` +
+        (outcome.loaded ? `, embeddings read in ${Math.round(outcome.loaded.ms)} ms` : ''),
+    });
+    return outcome;
+  }
+
+  private placement(small: boolean): 'inline' | 'worker' {
+    const compute = this.deps.compute ?? 'auto';
+    if (compute !== 'auto') return compute;
+    return small ? 'inline' : 'worker';
+  }
+
+  private worker(): AnalysisThread {
+    this.thread ??= new AnalysisThread({ idleMs: this.deps.workerIdleMs });
+    return this.thread;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw closedError();
   }
 
   private loadGraph(
     spaceKey: string,
-    set: EmbeddingSet,
-    rowOf: Map<number, number>,
-  ): NeighbourGraph | null {
+  ): { revision: number; lists: SerialisedNeighbourGraph } | null {
     const data = this.deps.catalog.analysisResult('neighbours', spaceKey);
     if (!data) return null;
     const { meta, arrays } =
       unpack<Omit<SerialisedNeighbourGraph, 'ids' | 'neighbourIds' | 'similarities'>>(data);
-    const stored: SerialisedNeighbourGraph = {
+    const lists: SerialisedNeighbourGraph = {
       ...meta,
       ids: arrays.ids as Int32Array,
       neighbourIds: arrays.neighbourIds as Int32Array,
       similarities: arrays.similarities as Float32Array,
     };
-    if (stored.dim !== set.dim) return null;
-    const kept = dropGone(stored, (id) => rowOf.has(id));
-    try {
-      return NeighbourGraph.deserialise(kept, this.subsetOf(set, rowOf, Array.from(kept.ids)));
-    } catch {
-      return null; // unreadable or inconsistent: rebuilt by the caller
-    }
+    // Revision 0 is never a job's, so no worker mistakes these lists for a graph it holds.
+    return { revision: 0, lists };
   }
 
-  private saveGraph(spaceKey: string, graph: NeighbourGraph): void {
-    const { ids, neighbourIds, similarities, ...meta } = graph.serialise();
+  private saveGraph(spaceKey: string, lists: SerialisedNeighbourGraph): void {
+    const { ids, neighbourIds, similarities, ...meta } = lists;
     this.deps.catalog.saveAnalysisResult(
       'neighbours',
       spaceKey,
@@ -653,10 +891,8 @@ export class AnalysisService implements AnalysisApi {
   }
 
   private subset(snap: Snapshot, ids: number[]): EmbeddingSet {
-    return this.subsetOf(snap.set, snap.rowOf, ids);
-  }
-
-  private subsetOf(set: EmbeddingSet, rowOf: Map<number, number>, ids: number[]): EmbeddingSet {
+    const { set } = snap;
+    const rowOf = snap.rowOf();
     const vectors = new Float32Array(ids.length * set.dim);
     ids.forEach((id, i) => {
       const row = rowOf.get(id)!;
@@ -664,6 +900,34 @@ export class AnalysisService implements AnalysisApi {
     });
     return { ids: Int32Array.from(ids), vectors, dim: set.dim, modelId: set.modelId };
   }
+}
+
+function closedError(): Error {
+  return new DOMException('The library is closed.', 'AbortError');
+}
+
+/**
+ * Multiply-adds a graph job will take, roughly: all pairs for an exact build, or the changed
+ * photos against all (each removed photo refills about k lists). Infinite for what only the
+ * worker should do (an HNSW build, a big library).
+ */
+function graphWork(task: GraphTask): number {
+  if (!('set' in task.photos)) return Infinity;
+  const { set } = task.photos;
+  const n = set.ids.length;
+  const { dim } = set;
+  if (n > INLINE_GRAPH_PHOTOS) return Infinity;
+  const exactLimit = task.graphOptions?.exactLimit ?? DEFAULT_EXACT_LIMIT;
+  if (!task.base) return n <= exactLimit ? (n * n * dim) / 2 : Infinity;
+  const k = task.base.lists.k || DEFAULT_K;
+  const listed = new Set(task.base.lists.ids);
+  let kept = 0;
+  for (const id of set.ids) if (listed.has(id)) kept++;
+  const added = n - kept;
+  const removed = task.base.lists.ids.length - kept;
+  // Past exactLimit an addition may build the HNSW index: the worker's job.
+  if (n > exactLimit && added > 0) return Infinity;
+  return (added + removed * k) * n * dim;
 }
 
 /** A cheap identity of a set of photos: the clustering is reused only for the same set. */
@@ -688,35 +952,4 @@ function singleCluster(set: EmbeddingSet): ClusterResult {
       },
     ],
   };
-}
-
-/**
- * A stored graph without the photos that are gone: their rows are dropped, and their places in
- * other photos' lists are closed up (lists stay sorted, with empty slots at the end until the
- * next change to those photos refills them).
- */
-function dropGone(
-  graph: SerialisedNeighbourGraph,
-  keep: (id: number) => boolean,
-): SerialisedNeighbourGraph {
-  const { k } = graph;
-  const rows: number[] = [];
-  graph.ids.forEach((id, row) => {
-    if (keep(id)) rows.push(row);
-  });
-  if (rows.length === graph.ids.length) return graph;
-  const ids = Int32Array.from(rows, (row) => graph.ids[row]!);
-  const neighbourIds = new Int32Array(rows.length * k).fill(-1);
-  const similarities = new Float32Array(rows.length * k).fill(-Infinity);
-  rows.forEach((row, i) => {
-    let slot = 0;
-    for (let s = row * k; s < (row + 1) * k; s++) {
-      const neighbour = graph.neighbourIds[s]!;
-      if (neighbour < 0 || !keep(neighbour)) continue;
-      neighbourIds[i * k + slot] = neighbour;
-      similarities[i * k + slot] = graph.similarities[s]!;
-      slot += 1;
-    }
-  });
-  return { ...graph, ids, neighbourIds, similarities };
 }

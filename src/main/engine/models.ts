@@ -3,6 +3,7 @@
 // the same decode) and a model switch queues the photos that lack its vectors. Until every photo
 // has them, analysis keeps using the fingerprint, so screens never mix two models.
 import type { Catalog } from './catalog/catalog.ts';
+import { loadEmbeddingSet } from './catalog/embedding-sets.ts';
 import { FINGERPRINT_DIM } from './features/analyse.ts';
 import { FINGERPRINT_VERSION } from './features/versions.ts';
 import { EmbeddingService } from './embed/embedding-service.ts';
@@ -132,19 +133,4 @@ export class ModelManager {
   }
 }
 
-export function loadEmbeddingSet(catalog: Catalog, space: EmbeddingSpace): EmbeddingSet {
-  const ids: number[] = [];
-  const chunks: Buffer[] = [];
-  const rowBytes = space.dim * 4;
-  for (const row of catalog.featuresOfKind(space.kind, space.version)) {
-    // A vector of the wrong length (a damaged row) is left out rather than misread.
-    if (row.data.byteLength !== rowBytes) continue;
-    ids.push(row.photoId);
-    chunks.push(row.data);
-  }
-  const bytes = Buffer.concat(chunks, ids.length * rowBytes);
-  // Copy into an aligned buffer: rows come from SQLite at arbitrary offsets.
-  const vectors = new Float32Array(ids.length * space.dim);
-  new Uint8Array(vectors.buffer).set(bytes);
-  return { ids: Int32Array.from(ids), vectors, dim: space.dim, modelId: space.modelId };
-}
+export { loadEmbeddingSet };

@@ -16,14 +16,13 @@
 // New photos are placed without recomputing (placeNewPoints): at the similarity-weighted mean of
 // their nearest already-placed neighbours, plus a small deterministic jitter. A fitted UMAP
 // model cannot be kept across restarts, and this needs nothing but the stored coordinates.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UMAP } from 'umap-js';
 import { findABParams } from 'umap-js/dist/umap.js';
 import { cosineDistanceRows, mulberry32 } from './cluster-scores.ts';
 import type { EmbeddingSet } from './clusters.ts';
 import { fitPca, projectPca } from './pca.ts';
+import { workerThreadTarget } from './worker-thread.ts';
 
 /** k nearest neighbours per row: indices are rows of the embedding set (-1 = none). */
 export interface Knn {
@@ -645,18 +644,6 @@ export type LayoutWorkerMessage =
   | { type: 'done'; result: LayoutResult }
   | { type: 'error'; message: string };
 
-/** Where the worker file is and how to start it: from TypeScript source (tests, CLI via tsx)
- * the worker needs tsx's loader; from a build the sibling .js runs as is. */
-function workerTarget(): { url: URL; execArgv: string[] | undefined } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './layout-worker.ts' : './layout-worker.js', import.meta.url);
-  if (!fromSource) return { url, execArgv: undefined };
-  const hasTsx = process.execArgv.some((a) => a.includes('tsx'));
-  if (hasTsx) return { url, execArgv: undefined };
-  const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { url, execArgv: [...process.execArgv, '--import', loader] };
-}
-
 /**
  * Runs computeLayout in a worker thread so the caller's thread stays responsive; progress
  * arrives through `onProgress` (epochs done / total in the 'optimise' phase). Aborting the
@@ -672,7 +659,7 @@ export function runLayoutInWorker(
       reject(new DOMException('layout aborted', 'AbortError'));
       return;
     }
-    const { url, execArgv } = workerTarget();
+    const { url, execArgv } = workerThreadTarget('layout-worker', import.meta.url);
     const worker = new Worker(url, execArgv ? { execArgv } : {});
     let settled = false;
     const settle = (fn: () => void) => {

@@ -96,6 +96,8 @@ export const DEFAULT_ANN: AnnOptions = { connectivity: 12, expansionAdd: 64, exp
 // Rows of the right-hand side per tile: 64 rows x 512 floats x 4 bytes = 128 KB, inside L2, so a
 // tile is read from cache by every query pair that sweeps it.
 const TILE = 64;
+/** Rows per native index insertion (see indexAdd): about half a second of work at 100k. */
+const ADD_CHUNK = 2048;
 
 export class NeighbourGraph {
   readonly k: number;
@@ -213,19 +215,11 @@ export class NeighbourGraph {
 
   /** The k photos most similar to any vector (e.g. of an image outside the library); exact. */
   query(vector: Float32Array, k = this.k): Neighbour[] {
-    if (vector.length !== this.dim)
-      throw new RangeError(`vector has ${vector.length} values, not ${this.dim}`);
-    const ids = new Int32Array(k).fill(-1);
-    const sims = new Float32Array(k).fill(-Infinity);
-    const dots = new Float32Array(TILE);
-    for (let j0 = 0; j0 < this.count; j0 += TILE) {
-      const j1 = Math.min(this.count, j0 + TILE);
-      dotTile(vector, 0, 1, this.vectors, j0, j1, this.dim, dots);
-      for (let j = j0; j < j1; j++) insertTopK(ids, sims, 0, k, this.rowIds[j]!, dots[j - j0]!);
-    }
-    const out: Neighbour[] = [];
-    for (let s = 0; s < k && ids[s]! >= 0; s++) out.push({ id: ids[s]!, similarity: sims[s]! });
-    return out;
+    return nearestInSet(
+      { ids: this.rowIds.subarray(0, this.count), vectors: this.vectors, dim: this.dim },
+      vector,
+      k,
+    );
   }
 
   add(id: number, vector: Float32Array): void {
@@ -519,11 +513,18 @@ export class NeighbourGraph {
     this.indexAdd(0, this.count);
   }
 
-  /** Adds rows [from, to) to the index: new rows are always appended, so always a range. */
+  /**
+   * Adds rows [from, to) to the index: new rows are always appended, so always a range. In
+   * slices of ADD_CHUNK rows, in order (the same insertions as one call): a native call cannot
+   * be interrupted, and a worker thread building 100k photos must stop within a second or so
+   * when the library closes, not when the whole index is done.
+   */
   private indexAdd(from: number, to: number): void {
-    if (to <= from) return;
-    const keys = BigUint64Array.from(this.rowIds.subarray(from, to), (id) => BigInt(id));
-    this.index!.add(keys, this.vectors.subarray(from * this.dim, to * this.dim), this.threads);
+    for (let c0 = from; c0 < to; c0 += ADD_CHUNK) {
+      const c1 = Math.min(to, c0 + ADD_CHUNK);
+      const keys = BigUint64Array.from(this.rowIds.subarray(c0, c1), (id) => BigInt(id));
+      this.index!.add(keys, this.vectors.subarray(c0 * this.dim, c1 * this.dim), this.threads);
+    }
   }
 
   private loadIndex(path: string): void {
@@ -596,6 +597,27 @@ export class NeighbourGraph {
       insertTopK(nbrIds, nbrSims, other * k, k, this.rowIds[pairRow[p]!]!, pairSim[p]!);
     }
   }
+}
+
+/**
+ * The k rows of `set` most similar to `vector`, by exact brute force (one photo against 100k
+ * is a few tens of ms): "similar photos" needs no graph, only the vectors.
+ */
+export function nearestInSet(set: EmbeddingSet, vector: Float32Array, k: number): Neighbour[] {
+  if (vector.length !== set.dim)
+    throw new RangeError(`vector has ${vector.length} values, not ${set.dim}`);
+  const n = set.ids.length;
+  const ids = new Int32Array(k).fill(-1);
+  const sims = new Float32Array(k).fill(-Infinity);
+  const dots = new Float32Array(TILE);
+  for (let j0 = 0; j0 < n; j0 += TILE) {
+    const j1 = Math.min(n, j0 + TILE);
+    dotTile(vector, 0, 1, set.vectors, j0, j1, set.dim, dots);
+    for (let j = j0; j < j1; j++) insertTopK(ids, sims, 0, k, set.ids[j]!, dots[j - j0]!);
+  }
+  const out: Neighbour[] = [];
+  for (let s = 0; s < k && ids[s]! >= 0; s++) out.push({ id: ids[s]!, similarity: sims[s]! });
+  return out;
 }
 
 /**
