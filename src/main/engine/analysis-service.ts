@@ -48,6 +48,7 @@ import {
   type DuplicateEdges,
 } from './analysis/duplicates.ts';
 import { suggestKeeper, type KeepCandidate } from './analysis/keep-best.ts';
+import { PICTURE_CHECK_VERSION } from './analysis/picture-check.ts';
 import { LABEL_VOCABULARY, labelClusters, labelPrompt } from './analysis/labels.ts';
 import { knnFromNeighbourIds, placeNewPoints, runLayoutInWorker } from './analysis/layout.ts';
 import {
@@ -59,7 +60,7 @@ import {
 } from './analysis/neighbours.ts';
 import type { Catalog } from './catalog/catalog.ts';
 import { pack, unpack } from './catalog/packing.ts';
-import { PALETTE_VERSION } from './features/versions.ts';
+import { FEATURE_VERSIONS, PALETTE_VERSION } from './features/versions.ts';
 import { decodeMeta, decodePalette } from './index/feature-records.ts';
 import type { DecodeOutcome } from './index/protocol.ts';
 import { toDuplicateDecisions } from './journal/duplicate-decisions.ts';
@@ -67,16 +68,24 @@ import type { Journal } from './journal/journal.ts';
 import type { EmbeddingSet, EmbeddingSpace, ModelManager } from './models.ts';
 
 /**
- * Default duplicate thresholds per embedding. The fingerprint's is the best F1 measured by
- * bench/duplicate-quality.ts (48 families of edited copies of real images against recolours,
- * skin tones and shiny sprites): 0.90 gives precision 0.89 and recall 0.94 over pairs; 0.80,
- * where every single edit still matches, chains too many recolours into groups. CLIP's is the
- * usual near-duplicate setting for ViT-B/32; it could not be measured here without the weights.
+ * Default duplicate thresholds per embedding, on pairs that passed the picture check. The
+ * fingerprint's was measured by bench/duplicate-quality.ts (48 families of edited copies of real
+ * images against recolours, skin tones and shiny sprites): at 0.85 precision 0.985 and recall
+ * 0.972 over pairs; at 0.80 0.985 and 0.986; at 0.90 0.984 and 0.926 (the crops and brightened
+ * copies fall off first). Without the picture check the best was 0.90 at 0.89 and 0.94: the
+ * recolours chained families together. CLIP's is the usual near-duplicate setting for
+ * ViT-B/32; it could not be measured here without the weights.
  */
-const DEFAULT_THRESHOLDS: Record<string, number> = { fingerprint: 0.9 };
+const DEFAULT_THRESHOLDS: Record<string, number> = { fingerprint: 0.85 };
 const CLIP_DEFAULT_THRESHOLD = 0.95;
-/** Pairs below this are never cached, so the slider reaches this low. */
-const EDGE_FLOOR = 0.6;
+/**
+ * Pairs below this are never cached, so the slider reaches this low. Every cached pair is
+ * checked pixel by pixel (analysis/picture-check.ts), which is what costs: at 0.6 a library of
+ * 7,266 sprites and emoji had 55k candidate pairs, at 0.75 32k. Below 0.75 neither embedding
+ * scores an edited copy (the fingerprint's every edit clears 0.8; CLIP's near-duplicates sit far
+ * higher), so nothing a duplicate search should find is lost.
+ */
+const EDGE_FLOOR = 0.75;
 const HISTOGRAM_BINS = 40;
 /**
  * Work kept on the engine's thread in 'auto': about 15 ms of dot products (2.5e7 multiply-adds;
@@ -747,6 +756,7 @@ export class AnalysisService implements AnalysisApi {
       photos: this.photosFor(space, previous),
       base,
       edgeFloor: EDGE_FLOOR,
+      pictures: this.picturesFor(),
       graphOptions: this.deps.graphOptions,
     };
     let outcome: GraphOutcome;
@@ -757,6 +767,9 @@ export class AnalysisService implements AnalysisApi {
       // The worker could not do it with its own catalog connection: once more, with the
       // embeddings read here (the engine's thread stalls for the read, but analysis works).
       task.photos = this.readPhotos(space);
+      // Nor can it read the miniatures: the pairs stay unchecked this time (the cosine alone
+      // decides, as it did before the picture check existed).
+      task.pictures = null;
       outcome = await this.runGraph(task);
     }
     // Closed meanwhile (the worker was ended, so this is an inline job's result): not saved.
@@ -764,6 +777,8 @@ export class AnalysisService implements AnalysisApi {
     // Saved in the order the jobs ran (one at a time), so an older graph never replaces a newer
     // one; each is the graph of exactly the photos it lists.
     if (outcome.how !== 'unchanged') this.saveGraph(spaceKey, outcome.lists);
+    const fresh = outcome.pictureCheck?.fresh ?? [];
+    if (fresh.length > 0) this.deps.catalog.savePictureVerdicts(PICTURE_CHECK_VERSION, fresh);
     const set: EmbeddingSet =
       'set' in task.photos
         ? { ...task.photos.set, modelId: space.modelId }
@@ -821,6 +836,12 @@ export class AnalysisService implements AnalysisApi {
   }
 
   /** The catalog's file, which the worker opens itself; null for a catalog only in memory. */
+  /** Where a graph job reads miniatures for the picture check: the catalog, if it is a file. */
+  private picturesFor(): GraphTask['pictures'] {
+    const catalogFile = this.catalogFile();
+    return catalogFile ? { catalogFile, miniatureVersion: FEATURE_VERSIONS.miniature } : null;
+  }
+
   private catalogFile(): string | null {
     const db = this.deps.catalog.db;
     return db.memory ? null : db.name;

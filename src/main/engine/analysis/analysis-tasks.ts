@@ -3,7 +3,7 @@
 //
 // - 'graph': the neighbour graph brought up to date with an embedding set (built from scratch,
 //   or continued from the lists the engine holds: photos gone removed, new ones added), and the
-//   duplicate edges drawn from it.
+//   duplicate edges drawn from it, each pair passed through the picture check (edge-check.ts).
 // - 'clusters': k-medoids with k by silhouette (clusterEmbeddings).
 //
 // Requests and results are structured-cloneable and the bulk data are typed arrays: the embedding
@@ -16,6 +16,8 @@ import { loadEmbeddingSet } from '../catalog/embedding-sets.ts';
 import type { EmbeddingSet, EmbeddingSpace } from '../models.ts';
 import { clusterEmbeddings, type ClusterOptions, type ClusterResult } from './clusters.ts';
 import { buildDuplicateEdges, type DuplicateEdges } from './duplicates.ts';
+import { keepSamePictureEdges, type EdgeCheckReport, type PictureVerdicts } from './edge-check.ts';
+import { PICTURE_CHECK_VERSION } from './picture-check.ts';
 import {
   NeighbourGraph,
   type NeighbourGraphOptions,
@@ -52,6 +54,11 @@ export interface GraphTask {
   base: { revision: number; lists: SerialisedNeighbourGraph } | null;
   /** Duplicate edges below this cosine are not kept. */
   edgeFloor: number;
+  /**
+   * Where the photos' miniatures and the stored picture-check verdicts are read (the catalog
+   * file), or null to keep every edge unchecked (a catalog held only in memory).
+   */
+  pictures: { catalogFile: string; miniatureVersion: string } | null;
   graphOptions?: NeighbourGraphOptions;
 }
 
@@ -66,6 +73,8 @@ export interface GraphOutcome {
   added: number;
   removed: number;
   ms: number;
+  /** What the picture check did; its fresh verdicts are for the engine to store. */
+  pictureCheck: EdgeCheckReport | null;
   /** The set the task read from the catalog (photos.catalogFile), with its time. */
   loaded?: { set: EmbeddingSet; ms: number };
 }
@@ -93,6 +102,7 @@ export interface TaskProgress {
 export class GraphKeeper {
   private held: { revision: number; spaceKey: string; graph: NeighbourGraph } | null = null;
   private catalog: { file: string; catalog: Catalog } | null = null;
+  private verdicts: { file: string; known: PictureVerdicts } | null = null;
 
   run(task: GraphTask): GraphOutcome {
     const started = performance.now();
@@ -153,16 +163,20 @@ export class GraphKeeper {
       if (added + removed > 0) how = 'updated';
     }
     const lists = graph.serialise();
-    const edges = buildDuplicateEdges(
+    const candidates = buildDuplicateEdges(
       { ids: set.ids, contentHashes },
       graph.size > 0 ? lists : null,
       task.edgeFloor,
     );
     this.held = { revision: task.revision, spaceKey: task.spaceKey, graph };
+    const { edges, report } = task.pictures
+      ? this.checkPictures(candidates, task.pictures)
+      : { edges: candidates, report: null };
     return {
       revision: task.revision,
       lists,
       edges,
+      pictureCheck: report,
       how,
       from,
       added,
@@ -172,9 +186,35 @@ export class GraphKeeper {
     };
   }
 
+  /**
+   * Drops the candidate pairs whose pixels show other pictures. Verdicts are kept here between
+   * tasks (read from the catalog once), so an update only looks at the pairs it has not seen.
+   */
+  private checkPictures(
+    candidates: DuplicateEdges,
+    where: NonNullable<GraphTask['pictures']>,
+  ): { edges: DuplicateEdges; report: EdgeCheckReport } {
+    const catalog = this.catalogAt(where.catalogFile);
+    if (this.verdicts?.file !== where.catalogFile) {
+      this.verdicts = {
+        file: where.catalogFile,
+        known: catalog.pictureVerdicts(PICTURE_CHECK_VERSION),
+      };
+    }
+    return keepSamePictureEdges(
+      candidates,
+      (hash) => {
+        const stored = catalog.feature(hash, 'miniature');
+        return stored && stored.version === where.miniatureVersion ? stored.data : null;
+      },
+      this.verdicts.known,
+    );
+  }
+
   /** Frees the graph (and its index); the next task starts from the lists it is given. */
   drop(): void {
     this.held = null;
+    this.verdicts = null;
     this.catalog?.catalog.close();
     this.catalog = null;
   }

@@ -42,6 +42,7 @@ function graphTask(
     photos: { set, contentHashes: Array.from(set.ids, () => null) },
     base,
     edgeFloor: 0.6,
+    pictures: null,
   };
 }
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildDuplicateEdges,
-  chooseThreshold,
   decisionFor,
   edgesAtOrAbove,
   groupDuplicates,
@@ -311,49 +310,5 @@ describe('similarityHistogram', () => {
     // 0.82 0.84 | - | 0.91 0.93 | 0.96 1.00
     expect([...h.counts]).toEqual([2, 0, 2, 2]);
     expect(() => similarityHistogram(library(), 0)).toThrow(RangeError);
-  });
-});
-
-describe('chooseThreshold', () => {
-  const pair = (similarity: number, duplicate: boolean) => ({ similarity, duplicate });
-
-  it('takes the lowest threshold that stays precise, halfway to the next pair', () => {
-    // Sorted: .99 D, .97 D, .95 D, .93 not, .91 D, .80 not.
-    const pairs = [
-      pair(0.91, true),
-      pair(0.99, true),
-      pair(0.8, false),
-      pair(0.95, true),
-      pair(0.93, false),
-      pair(0.97, true),
-    ];
-    // Precision 1 down to .95 (3 of 4 found); accepting .91 would give 4/5 = 0.8.
-    expect(chooseThreshold(pairs)).toEqual({
-      threshold: 0.94,
-      precision: 1,
-      recall: 0.75,
-      accepted: 3,
-    });
-    // Allowing 80 % precision takes .91 too, and cuts halfway to .80.
-    const loose = chooseThreshold(pairs, 0.8);
-    expect(loose.threshold).toBeCloseTo(0.855, 10);
-    expect(loose.recall).toBe(1);
-  });
-
-  it('falls back to the best F1 when nothing is precise enough, and refuses no positives', () => {
-    const pairs = [pair(0.9, false), pair(0.85, true), pair(0.84, true), pair(0.5, false)];
-    // Cuts: .9 -> P 0, .85 -> P .5 R .5, .84 -> P .67 R 1 (F1 .8), .5 -> P .5 R 1 (F1 .67).
-    expect(chooseThreshold(pairs)).toEqual({
-      threshold: expect.closeTo(0.67, 10),
-      precision: 2 / 3,
-      recall: 1,
-      accepted: 3,
-    });
-    expect(() => chooseThreshold([pair(0.9, false)])).toThrow(RangeError);
-  });
-
-  it('never splits pairs of equal similarity', () => {
-    const pairs = [pair(0.95, true), pair(0.9, true), pair(0.9, false), pair(0.7, false)];
-    expect(chooseThreshold(pairs).accepted).toBe(1);
   });
 });

@@ -4,7 +4,7 @@
 //
 // Verdicts depend only on the two photos' contents, not on the embedding, so they are kept by
 // content-hash pair and reused across graph updates, embedding spaces and reopenings (the caller
-// stores them). Edges whose photos have no miniature yet (indexed before miniatures existed, and
+// stores the fresh ones: the catalog's picture_checks table). Edges whose photos have no miniature yet (indexed before miniatures existed, and
 // not yet re-indexed) are kept on the embedding's word alone, as before the check existed.
 import type { DuplicateEdges } from './duplicates.ts';
 import { comparePictures, prepareMiniature, type PreparedMiniature } from './picture-check.ts';
@@ -18,6 +18,8 @@ export function pairKey(hashA: string, hashB: string): string {
 }
 
 export interface EdgeCheckReport {
+  /** The verdicts reached by this call (to store), as [pair key, same picture]. */
+  fresh: [string, boolean][];
   checked: number;
   reused: number;
   dropped: number;
@@ -34,7 +36,7 @@ export function keepSamePictureEdges(
   miniatureOf: (contentHash: string) => Uint8Array | null,
   verdicts: PictureVerdicts,
 ): { edges: DuplicateEdges; report: EdgeCheckReport } {
-  const report: EdgeCheckReport = { checked: 0, reused: 0, dropped: 0, unchecked: 0 };
+  const report: EdgeCheckReport = { fresh: [], checked: 0, reused: 0, dropped: 0, unchecked: 0 };
   const prepared = new Map<number, PreparedMiniature | null>();
   const preparedOf = (ordinal: number): PreparedMiniature | null => {
     let found = prepared.get(ordinal);
@@ -64,6 +66,7 @@ export function keepSamePictureEdges(
         if (pa && pb) {
           same = comparePictures(pa, pb).samePicture;
           verdicts.set(key, same);
+          report.fresh.push([key, same]);
           report.checked++;
         } else {
           report.unchecked++;
@@ -92,22 +95,4 @@ export function keepSamePictureEdges(
     o++;
   }
   return { edges: out, report };
-}
-
-/** Verdicts as stored bytes: one line per pair, "<hash>|<hash> <0|1>". */
-export function encodeVerdicts(verdicts: PictureVerdicts): Uint8Array {
-  const lines: string[] = [];
-  for (const [key, same] of verdicts) lines.push(`${key} ${same ? 1 : 0}`);
-  return new TextEncoder().encode(lines.join('\n'));
-}
-
-export function decodeVerdicts(bytes: Uint8Array | null): PictureVerdicts {
-  const verdicts: PictureVerdicts = new Map();
-  if (!bytes || bytes.length === 0) return verdicts;
-  for (const line of new TextDecoder().decode(bytes).split('\n')) {
-    const space = line.lastIndexOf(' ');
-    if (space <= 0) continue;
-    verdicts.set(line.slice(0, space), line.slice(space + 1) === '1');
-  }
-  return verdicts;
 }

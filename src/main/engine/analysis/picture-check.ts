@@ -24,6 +24,9 @@
 // directions (the fit can brighten into clipped white, not out of it).
 // bench/duplicate-quality.ts chose 0.2 as the most a duplicate may disagree.
 
+/** Names this algorithm and its constants; stored verdicts of another version are not reused. */
+export const PICTURE_CHECK_VERSION = 'align-fit-32-1';
+
 /** Side of the miniature every photo stores for this check. */
 export const MINIATURE_SIDE = 32;
 const N = MINIATURE_SIDE;
@@ -105,6 +108,7 @@ export function comparePictures(
 /** Buffers reused across the alignments of one comparison. */
 class Scratch {
   readonly mapped = new Float32Array(PIXELS * 3);
+  readonly fitted = new Float32Array(PIXELS * 3);
   readonly valid = new Uint8Array(PIXELS);
   readonly fromValues = new Float32Array(PIXELS * 3);
   readonly toValues = new Float32Array(PIXELS * 3);
@@ -140,12 +144,9 @@ function oneWay(
   for (const { x, y } of pairs) {
     {
       if (!resample(a.rgb, x, y, scratch)) continue;
-      const { gain, offset } = fitBrightness(scratch.mapped, b.rgb, scratch);
-      const mapped = scratch.mapped;
-      for (let i = 0; i < PIXELS * 3; i++) {
-        mapped[i] = Math.min(255, Math.max(0, gain * mapped[i]! + offset));
-      }
-      best = Math.min(best, disagreementOf(mapped, b.rgb, scratch.valid, stopAt));
+      const { mapped, fitted } = scratch;
+      applyBrightness(mapped, fitBrightness(mapped, b.rgb, scratch), fitted);
+      best = Math.min(best, disagreementOf(fitted, b.rgb, scratch.valid, stopAt));
       if (best <= stopAt) return best;
     }
   }
@@ -153,52 +154,93 @@ function oneWay(
 }
 
 /**
+ * Every (scale, offset) tried on an axis, with the profile samples each reads: which of b's
+ * positions, and where (cell and fraction) that falls in a's. The same for every comparison, so
+ * it is worked out once.
+ */
+const AXIS_CANDIDATES = (() => {
+  const scales: number[] = [];
+  const offsets: number[] = [];
+  const starts: number[] = [0];
+  const at: number[] = [];
+  const cell: number[] = [];
+  const fraction: number[] = [];
+  const steps = Math.round(MAX_OFFSET / OFFSET_STEP);
+  const scaleSteps = Math.round((MAX_SCALE - MIN_SCALE) / SCALE_STEP);
+  for (let s = 0; s <= scaleSteps; s++) {
+    const scale = MIN_SCALE + s * SCALE_STEP;
+    for (let step = -steps; step <= steps; step++) {
+      const offset = step * OFFSET_STEP;
+      const before = at.length;
+      for (let k = 0; k < N; k++) {
+        const position = (scale * ((k + 0.5) / N) + offset) * N - 0.5;
+        if (position < -0.5 || position > N - 0.5) continue;
+        const x = Math.max(0, Math.min(N - 1, position));
+        const x0 = Math.min(N - 2, Math.floor(x));
+        at.push(k);
+        cell.push(x0);
+        fraction.push(x - x0);
+      }
+      // Too little of the axis in view to judge: not a candidate.
+      if (at.length - before < N * 0.8) {
+        at.length = cell.length = fraction.length = before;
+        continue;
+      }
+      scales.push(scale);
+      offsets.push(offset);
+      starts.push(at.length);
+    }
+  }
+  return {
+    scales: Float64Array.from(scales),
+    offsets: Float64Array.from(offsets),
+    starts: Int32Array.from(starts),
+    at: Uint8Array.from(at),
+    cell: Uint8Array.from(cell),
+    fraction: Float64Array.from(fraction),
+  };
+})();
+
+/**
  * The best few (scale, offset) pairs mapping b's axis onto a's (a at scale * u + offset, in
  * units of the image size), by the residual of an affine fit of the two brightness profiles,
  * which makes the choice blind to a brightness or contrast edit.
  */
 function alignAxis(pa: Float64Array, pb: Float64Array): AxisAlignment[] {
-  const found: AxisAlignment[] = [];
-  const steps = Math.round(MAX_OFFSET / OFFSET_STEP);
-  for (let scale = MIN_SCALE; scale <= MAX_SCALE + 1e-9; scale += SCALE_STEP) {
-    for (let step = -steps; step <= steps; step++) {
-      const offset = step * OFFSET_STEP;
-      let n = 0;
-      let sa = 0;
-      let sb = 0;
-      let saa = 0;
-      let sbb = 0;
-      let sab = 0;
-      for (let k = 0; k < N; k++) {
-        const at = (scale * ((k + 0.5) / N) + offset) * N - 0.5;
-        if (at < -0.5 || at > N - 0.5) continue;
-        const va = interpolate(pa, at);
-        const vb = pb[k]!;
-        n++;
-        sa += va;
-        sb += vb;
-        saa += va * va;
-        sbb += vb * vb;
-        sab += va * vb;
-      }
-      if (n < N * 0.8) continue;
-      const varA = saa - (sa * sa) / n;
-      const varB = sbb - (sb * sb) / n;
-      const cov = sab - (sa * sb) / n;
-      const error = varA > 1e-6 ? (varB - (cov * cov) / varA) / n : varB / n;
-      found.push({ scale, offset, error });
+  const { scales, offsets, starts, at, cell, fraction } = AXIS_CANDIDATES;
+  const best: AxisAlignment[] = [];
+  for (let c = 0; c < scales.length; c++) {
+    let sa = 0;
+    let sb = 0;
+    let saa = 0;
+    let sbb = 0;
+    let sab = 0;
+    const end = starts[c + 1]!;
+    const n = end - starts[c]!;
+    for (let i = starts[c]!; i < end; i++) {
+      const x0 = cell[i]!;
+      const f = fraction[i]!;
+      const va = pa[x0]! * (1 - f) + pa[x0 + 1]! * f;
+      const vb = pb[at[i]!]!;
+      sa += va;
+      sb += vb;
+      saa += va * va;
+      sbb += vb * vb;
+      sab += va * vb;
     }
+    const varA = saa - (sa * sa) / n;
+    const varB = sbb - (sb * sb) / n;
+    const cov = sab - (sa * sb) / n;
+    const error = varA > 1e-6 ? (varB - (cov * cov) / varA) / n : varB / n;
+    if (best.length === CANDIDATES_PER_AXIS && error >= best[best.length - 1]!.error) continue;
+    let i = best.length === CANDIDATES_PER_AXIS ? best.length - 1 : best.length;
+    while (i > 0 && best[i - 1]!.error > error) {
+      if (i < CANDIDATES_PER_AXIS) best[i] = best[i - 1]!;
+      i--;
+    }
+    best[i] = { scale: scales[c]!, offset: offsets[c]!, error };
   }
-  found.sort((p, q) => p.error - q.error);
-  return found.slice(0, CANDIDATES_PER_AXIS);
-}
-
-function interpolate(profile: Float64Array, at: number): number {
-  const x = Math.max(0, Math.min(N - 1, at));
-  const x0 = Math.floor(x);
-  const x1 = Math.min(N - 1, x0 + 1);
-  const f = x - x0;
-  return profile[x0]! * (1 - f) + profile[x1]! * f;
+  return best;
 }
 
 /** Samples `a` (bilinear) at the alignment into scratch.mapped; false if too little overlaps. */
@@ -249,6 +291,7 @@ function fitBrightness(
   b: Float32Array,
   scratch: Scratch,
 ): { gain: number; offset: number } {
+  const rounds = FIT_ROUNDS;
   const { valid, fromValues, toValues, kept, residuals, histogram } = scratch;
   let count = 0;
   for (let i = 0; i < PIXELS; i++) {
@@ -267,7 +310,7 @@ function fitBrightness(
   let gain = 1;
   let offset = 0;
   let n = count;
-  for (let round = 0; round < FIT_ROUNDS && n >= 10; round++) {
+  for (let round = 0; round < rounds && n >= 10; round++) {
     let sa = 0;
     let sb = 0;
     let saa = 0;
@@ -291,7 +334,7 @@ function fitBrightness(
     gain = (sab - (sa * sb) / n) / varA;
     gain = Math.max(MIN_GAIN, Math.min(MAX_GAIN, gain));
     offset = (sb - gain * sa) / n;
-    if (round === FIT_ROUNDS - 1) break;
+    if (round === rounds - 1) break;
     // Keep the best-fitting half: the median residual, from a histogram in half levels.
     histogram.fill(0);
     for (let k = 0; k < count; k++) {
@@ -313,6 +356,16 @@ function fitBrightness(
     }
   }
   return { gain, offset };
+}
+
+function applyBrightness(
+  from: Float32Array,
+  fit: { gain: number; offset: number },
+  to: Float32Array,
+): void {
+  for (let i = 0; i < PIXELS * 3; i++) {
+    to[i] = Math.min(255, Math.max(0, fit.gain * from[i]! + fit.offset));
+  }
 }
 
 /**

@@ -510,6 +510,26 @@ export class Catalog {
     yield* rows;
   }
 
+  // --- picture checks --------------------------------------------------------------------------
+
+  /** The stored same-picture verdicts of one version of the check, by content-hash pair. */
+  pictureVerdicts(version: string): Map<string, boolean> {
+    const rows = this.db
+      .prepare(`SELECT pair, same FROM picture_checks WHERE version = ?`)
+      .all(version) as { pair: string; same: number }[];
+    return new Map(rows.map((row) => [row.pair, row.same === 1]));
+  }
+
+  savePictureVerdicts(version: string, verdicts: ReadonlyArray<readonly [string, boolean]>): void {
+    const upsert = this.db.prepare(
+      `INSERT INTO picture_checks (pair, version, same) VALUES (?, ?, ?)
+       ON CONFLICT(pair) DO UPDATE SET version = excluded.version, same = excluded.same`,
+    );
+    this.db.transaction(() => {
+      for (const [pair, same] of verdicts) upsert.run(pair, version, same ? 1 : 0);
+    })();
+  }
+
   // --- analysis results ------------------------------------------------------------------------
 
   analysisResult(key: string, space: string): Buffer | null {

@@ -90,6 +90,29 @@ describe('migrations', () => {
     catalog.close();
   });
 
+  it('migration 5 keeps one picture-check verdict per pair of contents', async () => {
+    const db = new Database(':memory:');
+    migrate(db, 4);
+    expect(migrate(db, 5)).toBe(5);
+    expect(tables(db)).toContain('picture_checks');
+    const insert = db.prepare(`INSERT INTO picture_checks (pair, version, same) VALUES (?, ?, ?)`);
+    insert.run('a|b', 'v1', 1);
+    expect(() => insert.run('a|b', 'v1', 0)).toThrow(/UNIQUE/);
+    expect(() => insert.run('a|c', 'v1', 2)).toThrow(/CHECK/);
+    db.close();
+
+    const { Catalog } = await import('./catalog.ts');
+    const catalog = new Catalog(':memory:');
+    catalog.savePictureVerdicts('v1', [
+      ['a|b', true],
+      ['a|c', false],
+    ]);
+    catalog.savePictureVerdicts('v2', [['a|b', false]]); // a newer check replaces a verdict
+    expect(catalog.pictureVerdicts('v1')).toEqual(new Map([['a|c', false]]));
+    expect(catalog.pictureVerdicts('v2')).toEqual(new Map([['a|b', false]]));
+    catalog.close();
+  });
+
   it('is idempotent and refuses a catalog from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

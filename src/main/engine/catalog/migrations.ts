@@ -120,6 +120,22 @@ export const migrations: readonly Migration[] = [
       db.exec(`CREATE INDEX jobs_order ON jobs(queued_at, photo_id);`);
     },
   },
+  {
+    version: 5,
+    name: 'picture checks: whether two contents show the same picture',
+    up(db) {
+      // One row per pair of content hashes the duplicate check has looked at (pair = the two
+      // hashes in order, joined by '|'), with the check's version: a verdict holds for those
+      // contents whatever the embedding, and is kept across reopenings so it is computed once.
+      db.exec(`
+        CREATE TABLE picture_checks (
+          pair    TEXT PRIMARY KEY,
+          version TEXT NOT NULL,
+          same    INTEGER NOT NULL CHECK (same IN (0, 1))
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;
