@@ -1,8 +1,8 @@
 // Benchmark for the Map screen's frame rate (issue 7: "100k points at 60 fps on an integrated
 // GPU; measure it"). `npx tsx bench/map-frames.ts [--quick] [--sizes 10000,100000] [--seconds 4]
-// [--runs 2] [--baseline <git ref>] [--screenshots <dir>] [--chromium <path>] [--gpu]` prints ONE
-// JSON document on stdout; progress goes to stderr. `runMapFramesBench(options)` is the same thing
-// for bench/run.ts.
+// [--runs 2] [--baseline <git ref>] [--zoom-steps <n>] [--screenshots <dir>] [--chromium <path>]
+// [--gpu]` prints ONE JSON document on stdout; progress goes to stderr.
+// `runMapFramesBench(options)` is the same thing for bench/run.ts.
 //
 // What runs: the real screen. A synthetic library (n photos with their fingerprint rows, a stored
 // neighbour graph, a stored clustered 2-D layout and clusters, one thumbnail file per photo made
@@ -13,7 +13,8 @@
 //   - pan-zoom: a drag along a Lissajous path while the wheel zooms between 1x and 4x, all points
 //     drawn as dots (the zoomed-out map);
 //   - hover: the pointer moving over the map without a button (the hover search and preview);
-//   - zoomed: zoomed in until thumbnails replace the dots (at most 160 in view), then dragged.
+//   - zoomed: zoomed in until thumbnails have replaced the dots, then dragged. (Before the
+//     texture atlases: until at most 160 points were in view, shown as DOM images.)
 // Per frame it records the requestAnimationFrame interval, the time spent in the map's own
 // animation-frame callback (the draw function: uniforms, draw call, thumbnails in view) and in
 // dispatching the events (the input handlers). Around each phase it reads the page's main-thread
@@ -40,6 +41,7 @@ import { Catalog } from '../src/main/engine/catalog/catalog.ts';
 import { pack } from '../src/main/engine/catalog/packing.ts';
 import { FINGERPRINT_DIM } from '../src/main/engine/features/fingerprint.ts';
 import { FINGERPRINT_VERSION } from '../src/main/engine/features/versions.ts';
+import { STORED_FEATURE_VERSIONS } from '../src/main/engine/index/feature-records.ts';
 import { openLibrary, type Library } from '../src/main/engine/library.ts';
 import { libraryLayout } from '../src/main/engine/paths.ts';
 import { startServer, type RunningServer } from '../src/main/serve/server.ts';
@@ -49,8 +51,15 @@ import { machine, median } from './machine.ts';
 const root = join(import.meta.dirname, '..');
 /** Debian's Chromium, as the e2e specs use. */
 const CHROMIUM = '/usr/bin/chromium';
-/** The map's own files: what --baseline takes from the older commit. */
-const MAP_FILES = ['src/renderer/screens/MapScreen.tsx', 'src/renderer/map'];
+/**
+ * The map's own files: what --baseline takes from the older commit. The stylesheet too, since
+ * the map's thumbnails were once DOM images styled there.
+ */
+const MAP_FILES = [
+  'src/renderer/screens/MapScreen.tsx',
+  'src/renderer/map',
+  'src/renderer/styles.css',
+];
 const VIEWPORT = { width: 1360, height: 860 };
 /** The analysis key of the built-in fingerprint's embedding space (AnalysisService's spaceKeyOf). */
 const SPACE_KEY = `fingerprint@${FINGERPRINT_VERSION}`;
@@ -68,6 +77,11 @@ export interface MapFramesOptions {
   baseline?: string;
   /** A folder for a screenshot of each build and phase after its first run (to see the work). */
   screenshots?: string;
+  /**
+   * Zoom in by this many wheel steps (of 120) for the zoomed phase, the same for every build;
+   * by default each build zooms until its thumbnails have replaced the dots.
+   */
+  zoomSteps?: number;
   /** The browser to drive. Default /usr/bin/chromium. */
   chromium?: string;
   /**
@@ -127,7 +141,9 @@ function syntheticLayout(n: number, seed: number): { coords: Float32Array; clust
 /**
  * Writes a library the engine opens as if it had indexed n photos and laid them out: photo rows
  * (in a folder that is not there, like an unplugged drive's, so nothing is rescanned), their
- * fingerprint rows, an empty stored neighbour graph (no duplicates), the layout and clusters.
+ * fingerprint rows and every other stored feature at its current version (neutral values: a
+ * photo missing one is queued for analysis at open, and its file is not there), an empty stored
+ * neighbour graph (no duplicates), the layout and clusters.
  */
 async function makeLibrary(dir: string, n: number, seed: number): Promise<{ bbox: number[] }> {
   const layout = libraryLayout(dir);
@@ -152,8 +168,28 @@ async function makeLibrary(dir: string, n: number, seed: number): Promise<{ bbox
     );
     const insertFeature = catalog.db.prepare(
       `INSERT INTO features (content_hash, kind, version, data, created_at)
-       VALUES (?, 'fingerprint', ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?)`,
     );
+    const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+    const neutral: Record<string, Buffer> = {
+      meta: json({
+        format: 'jpeg',
+        width: 4000,
+        height: 3000,
+        orientation: 1,
+        takenAt: null,
+        camera: null,
+        exifFieldCount: 0,
+        sharpness: null,
+      }),
+      palette: json([]),
+      phash: Buffer.from('0'.repeat(16)),
+    };
+    const features = Object.entries(STORED_FEATURE_VERSIONS).map(([kind, version]) => ({
+      kind,
+      version,
+      data: kind === 'fingerprint' ? vectorBytes : (neutral[kind] ?? Buffer.alloc(0)),
+    }));
     catalog.transaction(() => {
       for (let i = 0; i < n; i++) {
         const id = ids[i]!;
@@ -173,7 +209,7 @@ async function makeLibrary(dir: string, n: number, seed: number): Promise<{ bbox
           now,
           now,
         );
-        insertFeature.run(hashes[i]!, FINGERPRINT_VERSION, vectorBytes, now);
+        for (const f of features) insertFeature.run(hashes[i]!, f.kind, f.version, f.data, now);
       }
     });
     const k = 16;
@@ -323,6 +359,26 @@ const PAGE_DRIVER = String.raw`(() => {
     for (let i = 0; i < count; i++) await nextFrame();
   };
   const canvas = () => document.querySelector('[data-testid="map-canvas"]');
+  // Thumbnails are DOM images over the canvas in builds before the texture atlases, and drawn in
+  // the canvas since (which says on its data attributes what it drew): the driver reads either.
+  const domThumbs = () => document.querySelectorAll('[data-testid="map-thumbs"] img');
+  const thumbsShown = () => {
+    const c = canvas();
+    if (c.dataset.thumbnailMix !== undefined) return c.dataset.thumbnailMix === '1.00';
+    return document.querySelector('[data-testid="map-thumbs"]') !== null;
+  };
+  const thumbsLoaded = () => {
+    const c = canvas();
+    if (c.dataset.thumbnailMix !== undefined) {
+      return Number(c.dataset.thumbnailsWanted) > 0 && c.dataset.thumbnails === c.dataset.thumbnailsWanted;
+    }
+    const imgs = [...domThumbs()];
+    return imgs.length > 0 && imgs.every((img) => img.complete);
+  };
+  const thumbCount = () => {
+    const c = canvas();
+    return c.dataset.thumbnailMix !== undefined ? Number(c.dataset.thumbnails ?? 0) : domThumbs().length;
+  };
   const pointer = (type, x, y, buttons) =>
     new PointerEvent(type, {
       bubbles: true, cancelable: true, composed: true, pointerId: 1, pointerType: 'mouse',
@@ -357,21 +413,20 @@ const PAGE_DRIVER = String.raw`(() => {
       const y = r.top + r.height / 2 + (options.anchor[1] - (minY + maxY) / 2) * scale;
       anchor = [x, y];
       let steps = 0;
-      while (!document.querySelector('[data-testid="map-thumbs"]') && steps < 80) {
+      // A fixed number of wheel steps when asked (the same view for every build), else until
+      // the thumbnails have replaced the dots.
+      const until = options.zoomSteps ? () => steps >= options.zoomSteps : thumbsShown;
+      while (!until() && steps < 80) {
         c.dispatchEvent(wheel(x, y, -120));
         steps++;
         await frames(2);
       }
       // Let the thumbnails in view load.
       for (let i = 0; i < 100; i++) {
-        const imgs = [...document.querySelectorAll('[data-testid="map-thumbs"] img')];
-        if (imgs.length > 0 && imgs.every((img) => img.complete)) break;
+        if (thumbsLoaded()) break;
         await frames(3);
       }
-      return {
-        zoomSteps: steps,
-        thumbs: document.querySelectorAll('[data-testid="map-thumbs"] img').length,
-      };
+      return { zoomSteps: steps, thumbs: thumbCount() };
     },
 
     async run(phase, options) {
@@ -421,7 +476,7 @@ const PAGE_DRIVER = String.raw`(() => {
           const y = cy + 90 * Math.sin((2 * Math.PI * t) / 2.2);
           input += timed(c, pointer('pointermove', x, y, 1));
           last = [x, y];
-          thumbCounts.push(document.querySelectorAll('[data-testid="map-thumbs"] img').length);
+          thumbCounts.push(thumbCount());
         }
         inputMs.push(input);
       }
@@ -504,7 +559,7 @@ async function measurePhase(
   map: OpenMap,
   browserCdp: CDPSession,
   phase: Phase,
-  options: { seconds: number; bbox: number[]; anchor: [number, number] },
+  options: { seconds: number; bbox: number[]; anchor: [number, number]; zoomSteps: number | null },
 ): Promise<Sample & { prepared: unknown }> {
   const { page, cdp } = map;
   await page.bringToFront();
@@ -658,6 +713,7 @@ export async function runMapFramesBench(options: MapFramesOptions = {}) {
                 seconds,
                 bbox,
                 anchor,
+                zoomSteps: options.zoomSteps ?? null,
               });
               const key = `${b.name}/${phase}`;
               samples.set(key, [...(samples.get(key) ?? []), sample]);
@@ -707,6 +763,7 @@ export async function runMapFramesBench(options: MapFramesOptions = {}) {
     secondsPerPhase: seconds,
     runs,
     baseline: options.baseline ?? null,
+    zoomSteps: options.zoomSteps ?? null,
     results,
     totalSeconds: round((performance.now() - started) / 1000, 1),
     loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)),
@@ -726,6 +783,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     runs: value('--runs') ? Number(value('--runs')) : quick ? 1 : undefined,
     baseline: value('--baseline'),
     screenshots: value('--screenshots'),
+    zoomSteps: value('--zoom-steps') ? Number(value('--zoom-steps')) : undefined,
     chromium: value('--chromium'),
     gpu: args.includes('--gpu'),
   });

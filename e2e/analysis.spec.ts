@@ -29,6 +29,55 @@ async function leadingNumber(page: Page, testId: string): Promise<number> {
   return Number(match[0].replace(/,/g, ''));
 }
 
+/** What the map step uses of the canvas element in the page (this config has no DOM types). */
+interface PageCanvas {
+  getContext(kind: 'webgl2'): {
+    getExtension(name: 'WEBGL_lose_context'): {
+      loseContext(): void;
+      restoreContext(): void;
+    } | null;
+  } | null;
+  restore?: () => void;
+}
+
+/**
+ * Distinct colours in the map canvas as shown (its upper part, clear of the legend): a hundred
+ * or so for dots and flat placeholders, tens of thousands once photos are drawn.
+ */
+async function canvasColours(page: Page): Promise<number> {
+  const box = await page.getByTestId('map-canvas').boundingBox();
+  if (!box) throw new Error('The map has no box.');
+  const png = await page.screenshot({
+    clip: { x: box.x, y: box.y, width: box.width, height: box.height * 0.8 },
+  });
+  const { data } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const seen = new Set<number>();
+  for (let i = 0; i + 2 < data.length; i += 3) {
+    seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+  }
+  return seen.size;
+}
+
+/** Moves the pointer across the map until a preview shows; returns where it did. */
+async function findPreview(
+  page: Page,
+  box: { x: number; y: number; width: number; height: number },
+): Promise<[number, number]> {
+  const preview = page.getByTestId('map-preview');
+  for (let fy = 0.1; fy < 0.9; fy += 0.05) {
+    for (let fx = 0.1; fx < 0.9; fx += 0.04) {
+      const spot: [number, number] = [box.x + box.width * fx, box.y + box.height * fy];
+      await page.mouse.move(...spot);
+      const shown = await preview.waitFor({ timeout: 250 }).then(
+        () => true,
+        () => false,
+      );
+      if (shown) return spot;
+    }
+  }
+  throw new Error('No preview anywhere over the map.');
+}
+
 test.use({ photoFolder: { jpegs: 12, artworks: 24, emoji: 30, duplicates: true } });
 
 test('duplicates, clusters, colours, similar and the map over real photos', async ({ app }) => {
@@ -272,27 +321,47 @@ test('duplicates, clusters, colours, similar and the map over real photos', asyn
     await expect(page.getByTestId('text-unavailable')).toContainText('CLIP model');
   });
 
-  await test.step('the map places every photo; hover previews and click opens', async () => {
+  await test.step('the map places every photo as its thumbnail; hover previews and click opens', async () => {
+    // In the browser, the thumbnails are refused at first: the map shows each photo as its
+    // point colour (the placeholder) and asks again a moment later. That is also what a frame
+    // without pictures measures as, for the pixel check below.
+    let refused = 0;
+    const thumbRoute = '**/media/thumb/**';
+    if (shell === 'browser') {
+      await page.route(thumbRoute, (route) => {
+        refused++;
+        return route.abort();
+      });
+    }
     await nav.getByRole('link', { name: 'Map' }).click();
     await expect(page.getByRole('img', { name: `Map of ${photos.images} photos` })).toBeVisible({
       timeout: 60_000,
     });
-    const thumbs = page.getByTestId('map-thumbs').locator('img');
-    await expect(thumbs.first()).toBeVisible();
-    await expect
-      .poll(() =>
-        thumbs.evaluateAll(
-          (all) => all.filter((i) => (i as unknown as { complete: boolean }).complete).length,
-        ),
-      )
-      .toBe(photos.images);
+    const canvas = page.getByTestId('map-canvas');
+    // A small library: every photo in view, drawn as its thumbnail (the map's data attributes
+    // say what the last frame drew).
+    await expect(canvas).toHaveAttribute('data-thumbnail-mix', '1.00');
+    await expect(canvas).toHaveAttribute('data-thumbnails-wanted', String(photos.images));
+    if (shell === 'browser') {
+      await expect.poll(() => refused).toBeGreaterThanOrEqual(photos.images);
+      await expect(canvas).toHaveAttribute('data-thumbnails', '0');
+      await page.mouse.move(0, 0);
+      expect(await canvasColours(page)).toBeLessThan(1_000);
+      await page.unroute(thumbRoute);
+    }
+    await expect(canvas).toHaveAttribute('data-thumbnails', String(photos.images), {
+      timeout: 30_000,
+    });
+    await page.mouse.move(0, 0);
+    // Photos, not flat squares: tens of thousands of colours where placeholders have a hundred.
+    await expect.poll(() => canvasColours(page)).toBeGreaterThan(5_000);
     await shot(page, shell, 'map');
 
     // A lasso (shift-drag) around the middle of the map selects the photos inside it.
-    const canvas = await page.getByTestId('map-canvas').boundingBox();
-    if (!canvas) throw new Error('The map has no box.');
+    const box = await canvas.boundingBox();
+    if (!box) throw new Error('The map has no box.');
     const corner = (fx: number, fy: number) =>
-      [canvas.x + canvas.width * fx, canvas.y + canvas.height * fy] as const;
+      [box.x + box.width * fx, box.y + box.height * fy] as const;
     await page.keyboard.down('Shift');
     await page.mouse.move(...corner(0.2, 0.2));
     await page.mouse.down();
@@ -315,11 +384,36 @@ test('duplicates, clusters, colours, similar and the map over real photos', asyn
     await shot(page, shell, 'map-lasso');
     await actions.getByRole('button', { name: 'Clear' }).click();
     await expect(actions).toBeHidden();
-    const box = await thumbs.nth(5).boundingBox();
-    if (!box) throw new Error('The thumbnail has no box.');
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await expect(page.getByTestId('map-preview')).toBeVisible();
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+
+    // Zoomed in on the middle: fewer photos, larger, still pictures.
+    await page.mouse.move(...corner(0.5, 0.5));
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -240);
+    await expect
+      .poll(async () => Number(await canvas.getAttribute('data-thumbnails-wanted')))
+      .toBeLessThan(photos.images);
+    const wanted = Number(await canvas.getAttribute('data-thumbnails-wanted'));
+    expect(wanted).toBeGreaterThan(0);
+    await expect(canvas).toHaveAttribute('data-thumbnails', String(wanted));
+    await page.mouse.move(0, 0);
+    await expect.poll(() => canvasColours(page)).toBeGreaterThan(5_000);
+    await shot(page, shell, 'map-zoomed');
+
+    // The GPU's context lost and given back (a driver reset): the atlases are made again.
+    await canvas.evaluate((element) => {
+      const target = element as unknown as PageCanvas;
+      const lose = target.getContext('webgl2')?.getExtension('WEBGL_lose_context');
+      if (!lose) throw new Error('WEBGL_lose_context is not offered here.');
+      lose.loseContext();
+      target.restore = () => lose.restoreContext();
+    });
+    await expect(canvas).toHaveAttribute('data-thumbnails', '0');
+    await canvas.evaluate((element) => (element as unknown as PageCanvas).restore?.());
+    await expect(canvas).toHaveAttribute('data-thumbnails', String(wanted));
+    await expect.poll(() => canvasColours(page)).toBeGreaterThan(5_000);
+
+    // Over a thumbnail, the preview; a click opens the photo.
+    const spot = await findPreview(page, box);
+    await page.mouse.click(...spot);
     await expect(page.getByTestId('viewer')).toBeVisible();
   });
 });

@@ -101,6 +101,8 @@ test('every screen follows photos added to and removed from a watched folder', a
     count += 2;
     await expect(canvas).toHaveAttribute('data-point-count', String(count), LIVE);
     await expect(page.getByRole('img', { name: `Map of ${count} photos` })).toBeVisible();
+    // All in view on a small map, each drawn as its thumbnail, the new ones too.
+    await expect(canvas).toHaveAttribute('data-thumbnails', String(count), LIVE);
   });
 
   await test.step('Clusters refresh their cards and an open cluster’s members', async () => {

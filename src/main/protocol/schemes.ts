@@ -33,7 +33,18 @@ export function registerSchemePrivileges(): void {
       scheme: APP_SCHEME,
       privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
     },
-    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, stream: true } },
+    // fetch() and CORS for the map, which reads thumbnails into WebGL textures: a texture
+    // from another origin must be CORS-approved, and the page (shoebox://app) is one.
+    {
+      scheme: MEDIA_SCHEME,
+      privileges: {
+        standard: true,
+        secure: true,
+        stream: true,
+        supportFetchAPI: true,
+        corsEnabled: true,
+      },
+    },
   ]);
 }
 
@@ -85,6 +96,9 @@ export function handleMediaScheme(engine: EngineProcess): void {
     response.headers.set('ETag', `"${media.kind}-${found.version}"`);
     response.headers.set('Content-Security-Policy', "default-src 'none'; sandbox");
     response.headers.set('X-Content-Type-Options', 'nosniff');
+    // Readable by the app's own pages only (the map's texture atlases), by no other origin.
+    response.headers.set('Access-Control-Allow-Origin', APP_ORIGIN);
+    response.headers.set('Vary', 'Origin');
     return response;
   });
 }

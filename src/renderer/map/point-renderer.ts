@@ -4,7 +4,9 @@
 // uniforms and draws, so panning and zooming cost the same JavaScript at 100 points or 100k.
 //
 // Kept apart from MapScreen so that the drawing can be read (and measured: bench/map-frames.ts)
-// without the React around it.
+// without the React around it. The thumbnails drawn over the points when zoomed in share the
+// context (map/thumbnail-layer.ts). A lost context takes every GL object with it: the screen
+// builds both renderers again on `webglcontextrestored`, after forget() on the old ones.
 
 /** The view: where layout coordinates land on the screen. */
 export interface Camera {
@@ -48,6 +50,13 @@ void main() {
 /** WebGL2 is missing, or the shaders did not compile: the message says which, for the screen. */
 export class MapDrawError extends Error {}
 
+/** The map canvas's WebGL2 context (the same one on every call). Throws MapDrawError. */
+export function mapContext(canvas: HTMLCanvasElement): WebGL2RenderingContext {
+  const gl = canvas.getContext('webgl2', { antialias: true, premultipliedAlpha: false });
+  if (!gl) throw new MapDrawError('This browser cannot draw the map: WebGL2 is not available.');
+  return gl;
+}
+
 function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
   const shader = gl.createShader(type);
   if (!shader)
@@ -59,6 +68,37 @@ function compile(gl: WebGL2RenderingContext, type: number, source: string): WebG
     throw new MapDrawError(`The map could not be drawn: ${log}`);
   }
   return shader;
+}
+
+/** Compiles and links a program from its two shaders. Throws MapDrawError. */
+export function linkProgram(
+  gl: WebGL2RenderingContext,
+  vertex: string,
+  fragment: string,
+): WebGLProgram {
+  const program = gl.createProgram();
+  const shaders = [
+    compile(gl, gl.VERTEX_SHADER, vertex),
+    compile(gl, gl.FRAGMENT_SHADER, fragment),
+  ];
+  for (const shader of shaders) gl.attachShader(program, shader);
+  gl.linkProgram(program);
+  // Flagged for deletion: they go with the program instead of outliving it.
+  for (const shader of shaders) gl.deleteShader(shader);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+    const log = gl.getProgramInfoLog(program) ?? 'program failed to link';
+    throw new MapDrawError(`The map could not be drawn: ${log}`);
+  }
+  return program;
+}
+
+/** The transform of a camera for a shader: layout units to clip space (u_scale, u_offset). */
+export function clipTransform(cam: Camera, width: number, height: number) {
+  // screen = p * scale + (x, y) in CSS px, y down; clip = screen / size * 2 - 1, y up.
+  return {
+    scale: [(2 * cam.scale) / width, (-2 * cam.scale) / height] as const,
+    offset: [(2 * cam.x) / width - 1, 1 - (2 * cam.y) / height] as const,
+  };
 }
 
 /** '#rrggbb' as three floats in 0..1. */
@@ -89,6 +129,8 @@ export class PointRenderer {
   private readonly uOffset: WebGLUniformLocation | null;
   private readonly uSize: WebGLUniformLocation | null;
   private readonly count: number;
+  /** Set by forget(): the context was lost, and with it every GL object of this renderer. */
+  private forgotten = false;
 
   private constructor(
     private readonly gl: WebGL2RenderingContext,
@@ -108,22 +150,12 @@ export class PointRenderer {
    * Compiles the program and uploads the points: `xy` holds (x, y) in layout units per point,
    * `colours` (r, g, b) in 0..1. Nothing is selected to begin with. Throws MapDrawError.
    */
-  static create(canvas: HTMLCanvasElement, xy: Float32Array, colours: Float32Array): PointRenderer {
-    const gl = canvas.getContext('webgl2', { antialias: true, premultipliedAlpha: false });
-    if (!gl) throw new MapDrawError('This browser cannot draw the map: WebGL2 is not available.');
-    const program = gl.createProgram();
-    const shaders = [
-      compile(gl, gl.VERTEX_SHADER, VERTEX),
-      compile(gl, gl.FRAGMENT_SHADER, FRAGMENT),
-    ];
-    for (const shader of shaders) gl.attachShader(program, shader);
-    gl.linkProgram(program);
-    // Flagged for deletion: they go with the program instead of outliving it.
-    for (const shader of shaders) gl.deleteShader(shader);
-    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
-      const log = gl.getProgramInfoLog(program) ?? 'program failed to link';
-      throw new MapDrawError(`The map could not be drawn: ${log}`);
-    }
+  static create(
+    gl: WebGL2RenderingContext,
+    xy: Float32Array,
+    colours: Float32Array,
+  ): PointRenderer {
+    const program = linkProgram(gl, VERTEX, FRAGMENT);
     const count = xy.length / 2;
     const vao = gl.createVertexArray();
     gl.bindVertexArray(vao);
@@ -141,11 +173,13 @@ export class PointRenderer {
       colour: bind('a_colour', colours, 3),
       selected: bind('a_selected', new Float32Array(count), 1),
     };
+    gl.bindVertexArray(null);
     return new PointRenderer(gl, program, vao, buffers, count);
   }
 
   /** One flag per point (1 selected, 0 not), in the order of the points given to create. */
   setSelection(flags: Float32Array): void {
+    if (this.forgotten || flags.length !== this.count) return;
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.selected);
     gl.bufferSubData(gl.ARRAY_BUFFER, 0, flags);
@@ -164,6 +198,7 @@ export class PointRenderer {
     dim: boolean;
   }): void {
     const { gl } = this;
+    if (this.forgotten) return;
     const canvas = gl.canvas as HTMLCanvasElement;
     const { camera: cam, width: w, height: h, dpr } = view;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
@@ -177,16 +212,23 @@ export class PointRenderer {
     gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
-    // screen = p * scale + (x, y) in CSS px, y down; clip = screen / size * 2 - 1, y up.
-    gl.uniform2f(this.uScale, (2 * cam.scale) / w, (-2 * cam.scale) / h);
-    gl.uniform2f(this.uOffset, (2 * cam.x) / w - 1, 1 - (2 * cam.y) / h);
+    const clip = clipTransform(cam, w, h);
+    gl.uniform2f(this.uScale, clip.scale[0], clip.scale[1]);
+    gl.uniform2f(this.uOffset, clip.offset[0], clip.offset[1]);
     gl.uniform1f(this.uSize, dpr * view.pointSize);
     gl.uniform1f(this.uDim, view.dim ? 1 : 0);
     gl.drawArrays(gl.POINTS, 0, this.count);
+    gl.bindVertexArray(null);
+  }
+
+  /** The context was lost: its objects are gone, and nothing is drawn or deleted any more. */
+  forget(): void {
+    this.forgotten = true;
   }
 
   dispose(): void {
     const { gl } = this;
+    if (this.forgotten || gl.isContextLost()) return;
     gl.deleteBuffer(this.buffers.position);
     gl.deleteBuffer(this.buffers.colour);
     gl.deleteBuffer(this.buffers.selected);

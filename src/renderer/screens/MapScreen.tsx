@@ -5,17 +5,26 @@
 //
 // Drawn with plain WebGL2 rather than a canvas 2D context or a chart library: 100k points must
 // redraw at 60 fps while panning, which one gl.POINTS draw call of a static vertex buffer does
-// easily, and a few dozen lines of GL need no new dependency (../map/point-renderer.ts). A frame
-// sets no React state unless the thumbnails shown change, and the hover search and the
-// thumbnails in view ask a grid over the points (../map/point-index.ts), not every point;
-// bench/map-frames.ts measures it.
+// easily, and a few dozen lines of GL need no new dependency (../map/point-renderer.ts). Zoomed
+// in, the points in view turn into their thumbnails, drawn in the same context as instanced
+// quads from texture atlases that hold only what was in view (../map/thumbnail-layer.ts). A
+// frame sets no React state, and the hover search and the thumbnails in view ask a grid over the
+// points (../map/point-index.ts), not every point; bench/map-frames.ts measures it.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { MapLayoutView, MapPoint, Photo } from '../../shared/domain.ts';
 import { Viewer } from '../components/Viewer.tsx';
 import { fileName, formatCount } from '../format.ts';
 import { useApi, useLibrary } from '../hooks/api.tsx';
 import { PointIndex } from '../map/point-index.ts';
-import { colourArray, MapDrawError, PointRenderer, type Camera } from '../map/point-renderer.ts';
+import {
+  colourArray,
+  mapContext,
+  MapDrawError,
+  PointRenderer,
+  type Camera,
+} from '../map/point-renderer.ts';
+import { decodeTile, THUMBNAIL_BUDGET, ThumbnailLayer, TILE_PX } from '../map/thumbnail-layer.ts';
+import { thumbnailMix, tilesInView } from '../map/tiles-in-view.ts';
 
 const POLL_MS = 700;
 /** Categorical colours, distinct on a dark ground; clusters beyond them cycle. */
@@ -40,8 +49,6 @@ type ColourBy = 'cluster' | 'duplicates' | 'colour';
 const KEEPER_COLOUR = '#5b9dff';
 const REMOVE_COLOUR = '#ff7b72';
 const OTHER_COLOUR = '#5a5a5a';
-/** Below this many points in view, each is drawn as its thumbnail over the dot. */
-const THUMBS_IN_VIEW = 160;
 /** A lassoed region shows at most this many photos as a grid: a screenful or two. */
 const SELECTION_GRID_MAX = 300;
 
@@ -110,7 +117,8 @@ export function MapScreen() {
       const known = photos.current.get(id);
       if (known) return known;
       const photo = await api.invoke('photos.get', { photoId: id }).catch(() => null);
-      if (photo) photos.current.set(id, photo);
+      // A photo not indexed yet is asked about again: it may have its thumbnail next time.
+      if (photo?.status === 'indexed') photos.current.set(id, photo);
       return photo;
     },
     [api],
@@ -325,26 +333,9 @@ export function MapScreen() {
   );
 }
 
-const NO_THUMBS: { size: number; list: Thumb[] } = { size: 0, list: [] };
-
-/** Whether two frames' thumbnails would render the same. */
-function sameThumbs(
-  a: { size: number; list: Thumb[] },
-  b: { size: number; list: Thumb[] },
-): boolean {
-  if (a.size !== b.size || a.list.length !== b.list.length) return false;
-  return a.list.every((t, i) => {
-    const u = b.list[i] as Thumb;
-    return t.id === u.id && t.x === u.x && t.y === u.y && t.colour === u.colour;
-  });
-}
-
-interface Thumb {
-  id: number;
-  x: number;
-  y: number;
-  /** The point's colour, for the thumbnail's frame (the thumbnail covers the dot). */
-  colour: string;
+/** Sets a data attribute of the canvas, for the specs and the bench, only when it changes. */
+function report(element: HTMLElement, name: string, value: string): void {
+  if (element.dataset[name] !== value) element.dataset[name] = value;
 }
 
 function MapCanvas({
@@ -370,18 +361,22 @@ function MapCanvas({
   onHover(hover: { id: number; x: number; y: number } | null): void;
   onOpen(id: number): void;
 }) {
+  const api = useApi();
   const [lasso, setLasso] = useState<[number, number][] | null>(null);
   const renderer = useRef<PointRenderer | null>(null);
-  const [thumbs, setThumbs] = useState<{ size: number; list: Thumb[] }>(NO_THUMBS);
-  /** What the last frame showed as thumbnails: a frame that shows the same sets no state. */
-  const shownThumbs = useRef<{ size: number; list: Thumb[] }>(NO_THUMBS);
+  const thumbnails = useRef<ThumbnailLayer | null>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const camera = useRef<Camera>({ scale: 1, x: 0, y: 0 });
   /** The fitKey the view was last fitted for: a recomputed layout is fitted afresh. */
   const fitted = useRef<number | null>(null);
   const draw = useRef<() => void>(() => undefined);
   const [glError, setGlError] = useState<string | null>(null);
+  /** Counts restored WebGL contexts: everything on the GPU is made again for the new one. */
+  const [glGeneration, setGlGeneration] = useState(0);
+  const glLost = useRef(false);
   const baseScale = useRef(1);
+  /** The long edge (CSS px) of the thumbnails of the last frame, 0 while they are dots. */
+  const thumbEdge = useRef(0);
   const points = layout.points;
 
   // Layout coordinates in typed arrays, once per layout: the GPU buffer, and a grid over them
@@ -426,23 +421,89 @@ function MapCanvas({
     draw.current();
   }, []);
 
+  // A lost context (the GPU reset, a driver update, too many contexts) takes the buffers and the
+  // atlases with it; once the browser restores it, both renderers are made again (the tiles
+  // come back from the HTTP cache).
+  useEffect(() => {
+    const element = canvas.current;
+    if (!element) return;
+    const lost = (event: Event) => {
+      event.preventDefault(); // asks the browser to restore the context
+      glLost.current = true;
+      renderer.current?.forget();
+      thumbnails.current?.forget();
+      report(element, 'thumbnails', '0');
+    };
+    const restored = () => {
+      glLost.current = false;
+      setGlGeneration((g) => g + 1);
+    };
+    element.addEventListener('webglcontextlost', lost);
+    element.addEventListener('webglcontextrestored', restored);
+    return () => {
+      element.removeEventListener('webglcontextlost', lost);
+      element.removeEventListener('webglcontextrestored', restored);
+    };
+  }, []);
+
+  // A thumbnail tile: the photo's thumbnail (by the transport's URL: same-origin with the token
+  // cookie in a browser, the media scheme in the desktop app), decoded straight to tile size.
+  const loadTile = useCallback(
+    async (id: number, signal: AbortSignal): Promise<ImageBitmap | null> => {
+      const photo = await photoFor(id);
+      signal.throwIfAborted();
+      if (!photo || photo.status !== 'indexed') return null;
+      const response = await fetch(api.thumbUrl(photo), { signal });
+      if (!response.ok) throw new Error(`No thumbnail for photo ${id} (${response.status}).`);
+      return decodeTile(await response.blob(), TILE_PX);
+    },
+    [api, photoFor],
+  );
+
+  // The thumbnails' layer lives as long as the context: its atlases outlast layouts and colourings.
+  useEffect(() => {
+    const element = canvas.current;
+    if (!element) return;
+    let layer: ThumbnailLayer;
+    try {
+      layer = ThumbnailLayer.create(mapContext(element), loadTile, () => draw.current());
+    } catch (e) {
+      if (!(e instanceof MapDrawError)) throw e;
+      setGlError(e.message);
+      return;
+    }
+    thumbnails.current = layer;
+    draw.current();
+    return () => {
+      if (thumbnails.current === layer) thumbnails.current = null;
+      layer.dispose();
+    };
+  }, [loadTile, glGeneration]);
+
+  // The selection: one flag per point, in a GPU buffer and for the thumbnails.
+  const selection = useRef<Float32Array | null>(null);
+  const dimmed = useRef(false);
+
   useEffect(() => {
     const element = canvas.current;
     if (!element) return;
     const d = data;
+    const colours = colourArray(points, colourOf);
     let gl: PointRenderer;
     try {
-      gl = PointRenderer.create(element, d.xy, colourArray(points, colourOf));
+      gl = PointRenderer.create(mapContext(element), d.xy, colours);
     } catch (e) {
       if (!(e instanceof MapDrawError)) throw e;
       setGlError(e.message);
       return;
     }
     renderer.current = gl;
+    if (selection.current) gl.setSelection(selection.current);
 
     let frame = 0;
     const render = () => {
       frame = 0;
+      if (glLost.current) return;
       const dpr = window.devicePixelRatio || 1;
       const w = element.clientWidth;
       const h = element.clientHeight;
@@ -450,58 +511,38 @@ function MapCanvas({
       // Points grow as the person zooms in, within limits that keep dense areas readable.
       const density = Math.sqrt((w * h) / Math.max(1, points.length));
       const zoom = Math.sqrt(cam.scale / baseScale.current);
-      gl.draw({
-        camera: cam,
-        width: w,
-        height: h,
-        dpr,
-        pointSize: Math.min(14, Math.max(3, density * 0.35 * zoom)),
-        dim: dimmed.current,
-      });
-      // Zoomed in far enough that few points are in view: show them as thumbnails. The grid
-      // offers the points of the cells in view (a margin of a pixel keeps rounding out of it);
-      // the test is the exact screen-space one, and the list is kept in the points' order.
-      const inView: number[] = [];
-      const screenX = new Float64Array(THUMBS_IN_VIEW + 1);
-      const screenY = new Float64Array(THUMBS_IN_VIEW + 1);
-      const margin = 41 / cam.scale;
-      d.index.candidatesIn(
-        -cam.x / cam.scale - margin,
-        -cam.y / cam.scale - margin,
-        (w - cam.x) / cam.scale + margin,
-        (h - cam.y) / cam.scale + margin,
-        (i) => {
-          const x = (d.xy[2 * i] as number) * cam.scale + cam.x;
-          const y = (d.xy[2 * i + 1] as number) * cam.scale + cam.y;
-          if (x > -40 && y > -40 && x < w + 40 && y < h + 40) {
-            screenX[inView.length] = x;
-            screenY[inView.length] = y;
-            inView.push(i);
-          }
-          return inView.length <= THUMBS_IN_VIEW;
-        },
-      );
-      let next = NO_THUMBS;
-      if (inView.length <= THUMBS_IN_VIEW) {
-        const order = inView.map((_, k) => k).sort((a, b) => inView[a]! - inView[b]!);
-        next = {
-          size: Math.min(112, Math.max(28, density * 0.6 * zoom)),
-          list: order.map((k) => {
-            const i = inView[k]!;
-            const point = points[i];
-            return {
-              id: d.ids[i] as number,
-              x: screenX[k]!,
-              y: screenY[k]!,
-              colour: point ? colourOf(point) : OTHER_COLOUR,
-            };
-          }),
-        };
+      const dotSize = Math.min(14, Math.max(3, density * 0.35 * zoom));
+      gl.draw({ camera: cam, width: w, height: h, dpr, pointSize: dotSize, dim: dimmed.current });
+      // Zoomed in, thumbnails take over from the dots, as smoothly as the zoom goes.
+      const size = Math.min(112, density * 0.6 * zoom);
+      const mix = thumbnailMix(size);
+      const layer = thumbnails.current;
+      let shown = { wanted: 0, drawn: 0 };
+      if (layer && mix > 0) {
+        const edge = dotSize + (size - dotSize) * mix;
+        const chosen = tilesInView(
+          d.index,
+          d.xy,
+          { camera: cam, width: w, height: h },
+          edge / 2,
+          THUMBNAIL_BUDGET,
+        );
+        const frameDrawn = layer.draw(
+          { camera: cam, width: w, height: h, dpr, dotSize, size, mix, dim: dimmed.current },
+          chosen,
+          { ids: d.ids, xy: d.xy, colours, selected: dimmed.current ? selection.current : null },
+        );
+        shown = frameDrawn;
+        thumbEdge.current = edge;
+        // A tile fading in, or tiles waiting for their upload: the next frame goes on with it.
+        if (frameDrawn.animating) draw.current();
+      } else {
+        layer?.idle();
+        thumbEdge.current = 0;
       }
-      if (!sameThumbs(shownThumbs.current, next)) {
-        shownThumbs.current = next;
-        setThumbs(next);
-      }
+      report(element, 'thumbnailMix', mix.toFixed(2));
+      report(element, 'thumbnails', String(shown.drawn));
+      report(element, 'thumbnailsWanted', String(shown.wanted));
     };
     draw.current = () => {
       if (!frame) frame = requestAnimationFrame(render);
@@ -520,29 +561,30 @@ function MapCanvas({
       if (renderer.current === gl) renderer.current = null;
       gl.dispose();
     };
-  }, [data, points, fit, colourOf, fitKey]);
+  }, [data, points, fit, colourOf, fitKey, glGeneration]);
 
-  /** The point nearest a screen position, if one lies within the hover radius. */
+  /**
+   * The point nearest a screen position, if one lies within the hover radius: the dot's, or
+   * half the thumbnail's when zoomed in.
+   */
   const pick = (sx: number, sy: number): number | null => {
     const d = dataRef.current;
     const cam = camera.current;
     const lx = (sx - cam.x) / cam.scale;
     const ly = (sy - cam.y) / cam.scale;
-    const best = d.index.nearest(lx, ly, HOVER_RADIUS_PX / cam.scale);
+    const radius = Math.max(HOVER_RADIUS_PX, thumbEdge.current / 2);
+    const best = d.index.nearest(lx, ly, radius / cam.scale);
     return best >= 0 ? (d.ids[best] as number) : null;
   };
 
   const dragging = useRef<{ x: number; y: number; moved: boolean } | null>(null);
 
-  // The selection lives in a GPU buffer: one float per point, rewritten when it changes.
-  const dimmed = useRef(false);
   useEffect(() => {
-    const target = renderer.current;
     const d = dataRef.current;
-    if (!target) return;
     const flags = new Float32Array(d.ids.length);
     for (let i = 0; i < d.ids.length; i++) flags[i] = selected.has(d.ids[i] as number) ? 1 : 0;
-    target.setSelection(flags);
+    selection.current = flags;
+    renderer.current?.setSelection(flags);
     dimmed.current = selected.size > 0;
     draw.current();
   }, [selected, data, colourOf, fitKey]);
@@ -665,69 +707,12 @@ function MapCanvas({
         onPointerLeave={() => onHover(null)}
         onDoubleClick={fit}
       />
-      <ThumbLayer thumbs={thumbs.list} size={thumbs.size} photoFor={photoFor} selected={selected} />
       {lasso && lasso.length > 1 && (
         <svg className="map-lasso" aria-hidden="true">
           <polygon points={lasso.map(([x, y]) => `${x},${y}`).join(' ')} />
         </svg>
       )}
     </>
-  );
-}
-
-/** Thumbnails over the points in view; they let the pointer through to the canvas below. */
-function ThumbLayer({
-  thumbs,
-  size,
-  photoFor,
-  selected,
-}: {
-  thumbs: Thumb[];
-  size: number;
-  photoFor(id: number): Promise<Photo | null>;
-  selected: ReadonlySet<number>;
-}) {
-  const api = useApi();
-  const [photos, setPhotos] = useState<ReadonlyMap<number, Photo>>(new Map());
-  useEffect(() => {
-    const missing = thumbs.filter((t) => !photos.has(t.id));
-    if (missing.length === 0) return;
-    let live = true;
-    void Promise.all(missing.map((t) => photoFor(t.id))).then((found) => {
-      if (!live) return;
-      setPhotos((known) => {
-        const next = new Map(known);
-        for (const photo of found) if (photo) next.set(photo.id, photo);
-        return next;
-      });
-    });
-    return () => {
-      live = false;
-    };
-  }, [thumbs, photos, photoFor]);
-  if (size === 0) return null;
-  return (
-    <div className="map-thumbs" aria-hidden="true" data-testid="map-thumbs">
-      {thumbs.map((t) => {
-        const photo = photos.get(t.id);
-        return photo && photo.status === 'indexed' ? (
-          <img
-            key={t.id}
-            src={api.thumbUrl(photo)}
-            alt=""
-            draggable={false}
-            className={selected.size > 0 && !selected.has(t.id) ? 'dimmed' : undefined}
-            style={{
-              width: size,
-              height: size,
-              // The thumbnail covers its dot, so its frame carries the cluster colour.
-              borderColor: t.colour,
-              transform: `translate(${t.x - size / 2}px, ${t.y - size / 2}px)`,
-            }}
-          />
-        ) : null;
-      })}
-    </div>
   );
 }
 
