@@ -337,6 +337,8 @@ test('duplicates, clusters, colours, similar and the map over real photos', asyn
     await expect(page.getByRole('img', { name: `Map of ${photos.images} photos` })).toBeVisible({
       timeout: 60_000,
     });
+    // The clusters found above: each one's medoid is ringed (framed in white, zoomed in).
+    await expect(page.locator('[data-medoids]')).toHaveAttribute('data-medoids', /^[1-9]\d*$/);
     const canvas = page.getByTestId('map-canvas');
     // A small library: every photo in view, drawn as its thumbnail (the map's data attributes
     // say what the last frame drew).

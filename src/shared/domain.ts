@@ -136,6 +136,8 @@ export interface MapPoint {
   x: number;
   y: number;
   cluster: number;
+  /** The photo is its cluster's medoid (its representative), marked on the map. */
+  medoid: boolean;
   /** The photo's dominant colour (#rrggbb, its palette's largest share), or null without one. */
   colour: string | null;
 }

@@ -516,12 +516,14 @@ export class AnalysisService implements AnalysisApi {
         ? this.clustersCache.result
         : this.loadClusters(spaceKey)?.result;
     for (const c of clusters?.clusters ?? []) for (const id of c.memberIds) clusterOf.set(id, c.id);
+    const medoids = new Set((clusters?.clusters ?? []).map((c) => c.medoidId));
     const colourOf = this.dominantColours();
     const points = Array.from(placed.ids, (id, i) => ({
       id,
       x: placed.coords[2 * i]!,
       y: placed.coords[2 * i + 1]!,
       cluster: clusterOf.get(id) ?? -1,
+      medoid: medoids.has(id),
       colour: colourOf.get(id) ?? null,
     }));
     return { state: 'ready', progress: 1, model, points };

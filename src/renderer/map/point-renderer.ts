@@ -17,26 +17,39 @@ export interface Camera {
   y: number;
 }
 
+// Two passes over the same buffers: every point, then the clusters' medoids again on top, bigger
+// and ringed (the vertex shader drops every other point from the second pass).
 const VERTEX = `#version 300 es
 in vec2 a_position;
 in vec3 a_colour;
 in float a_selected;
+in float a_medoid;
 uniform vec2 u_scale;   // layout units -> clip space
 uniform vec2 u_offset;  // clip-space position of layout (0, 0)
 uniform float u_size;
+uniform float u_medoidSize;
+uniform float u_pass;   // 0: every point; 1: medoids only, ringed
 out vec3 v_colour;
 out float v_selected;
+out float v_ring;
 void main() {
   v_selected = a_selected;
-  gl_Position = vec4(a_position * u_scale + u_offset, 0.0, 1.0);
-  gl_PointSize = u_size;
   v_colour = a_colour;
+  v_ring = u_pass;
+  if (u_pass > 0.5 && a_medoid < 0.5) {
+    gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume: not drawn
+    gl_PointSize = 0.0;
+    return;
+  }
+  gl_Position = vec4(a_position * u_scale + u_offset, 0.0, 1.0);
+  gl_PointSize = u_pass > 0.5 ? u_medoidSize : u_size;
 }`;
 
 const FRAGMENT = `#version 300 es
 precision mediump float;
 in vec3 v_colour;
 in float v_selected;
+in float v_ring;
 uniform float u_dim;    // 1.0 while a lasso selection exists: the rest fades back
 out vec4 colour;
 void main() {
@@ -44,7 +57,9 @@ void main() {
   float r = length(d);
   if (r > 0.5) discard;
   float alpha = v_selected > 0.5 ? 0.9 : mix(0.9, 0.15, u_dim);
-  colour = vec4(v_colour, alpha * smoothstep(0.5, 0.38, r));
+  // A medoid: its colour inside a light ring, so a cluster's representative stands out.
+  vec3 rgb = v_ring > 0.5 && r > 0.3 ? vec3(0.96) : v_colour;
+  colour = vec4(rgb, (v_ring > 0.5 ? 1.0 : alpha) * smoothstep(0.5, 0.42, r));
 }`;
 
 /** WebGL2 is missing, or the shaders did not compile: the message says which, for the screen. */
@@ -128,6 +143,8 @@ export class PointRenderer {
   private readonly uScale: WebGLUniformLocation | null;
   private readonly uOffset: WebGLUniformLocation | null;
   private readonly uSize: WebGLUniformLocation | null;
+  private readonly uMedoidSize: WebGLUniformLocation | null;
+  private readonly uPass: WebGLUniformLocation | null;
   private readonly count: number;
   /** Set by forget(): the context was lost, and with it every GL object of this renderer. */
   private forgotten = false;
@@ -136,24 +153,34 @@ export class PointRenderer {
     private readonly gl: WebGL2RenderingContext,
     private readonly program: WebGLProgram,
     private readonly vao: WebGLVertexArrayObject,
-    private readonly buffers: { position: WebGLBuffer; colour: WebGLBuffer; selected: WebGLBuffer },
+    private readonly buffers: {
+      position: WebGLBuffer;
+      colour: WebGLBuffer;
+      selected: WebGLBuffer;
+      medoid: WebGLBuffer;
+    },
     count: number,
+    private readonly medoids: number,
   ) {
     this.count = count;
     this.uDim = gl.getUniformLocation(program, 'u_dim');
     this.uScale = gl.getUniformLocation(program, 'u_scale');
     this.uOffset = gl.getUniformLocation(program, 'u_offset');
     this.uSize = gl.getUniformLocation(program, 'u_size');
+    this.uMedoidSize = gl.getUniformLocation(program, 'u_medoidSize');
+    this.uPass = gl.getUniformLocation(program, 'u_pass');
   }
 
   /**
    * Compiles the program and uploads the points: `xy` holds (x, y) in layout units per point,
-   * `colours` (r, g, b) in 0..1. Nothing is selected to begin with. Throws MapDrawError.
+   * `colours` (r, g, b) in 0..1, `medoids` 1 for a cluster's medoid and 0 otherwise (none when
+   * left out). Nothing is selected to begin with. Throws MapDrawError.
    */
   static create(
     gl: WebGL2RenderingContext,
     xy: Float32Array,
     colours: Float32Array,
+    medoids?: Float32Array,
   ): PointRenderer {
     const program = linkProgram(gl, VERTEX, FRAGMENT);
     const count = xy.length / 2;
@@ -172,9 +199,11 @@ export class PointRenderer {
       position: bind('a_position', xy, 2),
       colour: bind('a_colour', colours, 3),
       selected: bind('a_selected', new Float32Array(count), 1),
+      medoid: bind('a_medoid', medoids ?? new Float32Array(count), 1),
     };
     gl.bindVertexArray(null);
-    return new PointRenderer(gl, program, vao, buffers, count);
+    const medoidCount = medoids ? medoids.reduce((n, flag) => n + (flag > 0.5 ? 1 : 0), 0) : 0;
+    return new PointRenderer(gl, program, vao, buffers, count, medoidCount);
   }
 
   /** One flag per point (1 selected, 0 not), in the order of the points given to create. */
@@ -217,7 +246,13 @@ export class PointRenderer {
     gl.uniform2f(this.uOffset, clip.offset[0], clip.offset[1]);
     gl.uniform1f(this.uSize, dpr * view.pointSize);
     gl.uniform1f(this.uDim, view.dim ? 1 : 0);
+    gl.uniform1f(this.uPass, 0);
     gl.drawArrays(gl.POINTS, 0, this.count);
+    if (this.medoids > 0) {
+      gl.uniform1f(this.uMedoidSize, dpr * Math.max(10, view.pointSize * 2));
+      gl.uniform1f(this.uPass, 1);
+      gl.drawArrays(gl.POINTS, 0, this.count);
+    }
     gl.bindVertexArray(null);
   }
 
@@ -232,6 +267,7 @@ export class PointRenderer {
     gl.deleteBuffer(this.buffers.position);
     gl.deleteBuffer(this.buffers.colour);
     gl.deleteBuffer(this.buffers.selected);
+    gl.deleteBuffer(this.buffers.medoid);
     gl.deleteVertexArray(this.vao);
     gl.deleteProgram(this.program);
   }

@@ -143,6 +143,7 @@ export function MapScreen() {
     [points],
   );
   const clusters = clusterIds.length;
+  const medoidCount = useMemo(() => points.filter((p) => p.medoid).length, [points]);
 
   // Colour by cluster, by duplicates (at the review's default threshold: suggested keepers in the
   // accent, photos suggested for removal in red, the rest grey), or by each photo's own dominant
@@ -253,6 +254,11 @@ export function MapScreen() {
                 <span style={{ color: KEEPER_COLOUR }}>● keeper</span>
                 <span style={{ color: REMOVE_COLOUR }}>● suggested for removal</span>
                 <span style={{ color: OTHER_COLOUR }}>● no duplicate</span>
+              </span>
+            )}
+            {medoidCount > 0 && (
+              <span className="muted" data-medoids={medoidCount}>
+                ◎ medoids
               </span>
             )}
             <span className="muted">
@@ -489,9 +495,13 @@ function MapCanvas({
     if (!element) return;
     const d = data;
     const colours = colourArray(points, colourOf);
+    const medoids = Float32Array.from(points, (p) => (p.medoid ? 1 : 0));
+    // Zoomed in, a medoid's thumbnail is framed in the same light colour as its point's ring.
+    const frames = colours.slice();
+    for (let i = 0; i < points.length; i++) if (medoids[i]) frames.fill(0.96, 3 * i, 3 * i + 3);
     let gl: PointRenderer;
     try {
-      gl = PointRenderer.create(mapContext(element), d.xy, colours);
+      gl = PointRenderer.create(mapContext(element), d.xy, colours, medoids);
     } catch (e) {
       if (!(e instanceof MapDrawError)) throw e;
       setGlError(e.message);
@@ -530,7 +540,12 @@ function MapCanvas({
         const frameDrawn = layer.draw(
           { camera: cam, width: w, height: h, dpr, dotSize, size, mix, dim: dimmed.current },
           chosen,
-          { ids: d.ids, xy: d.xy, colours, selected: dimmed.current ? selection.current : null },
+          {
+            ids: d.ids,
+            xy: d.xy,
+            colours: frames,
+            selected: dimmed.current ? selection.current : null,
+          },
         );
         shown = frameDrawn;
         thumbEdge.current = edge;
