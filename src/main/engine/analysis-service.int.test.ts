@@ -1,7 +1,8 @@
 // The analysis engine on real images: near-duplicate variants group at the default threshold and
 // recoloured copies do not, the slider regroups, decisions persist across a reopen, and
-// clusters, the map, similar and colour search answer from the same library.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+// clusters, the map, similar and colour search answer from the same library; a photo edited in
+// place (same id, other content) is grouped and neighboured by its new content.
+import { copyFile, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -253,5 +254,60 @@ describe('analysis on near-duplicate fixtures', () => {
         .map((r) => nameOf(r.photo.path))
         .some((n) => n.startsWith('emoji-1f34e') || n.startsWith('emoji-1f697')),
     ).toBe(true);
+  });
+});
+
+describe('a photo whose content changes in place', () => {
+  it('is regrouped and re-neighboured by its new content, in memory and after a reopen', async () => {
+    const dir = await makeTempDir();
+    try {
+      const folder = join(dir.path, 'Photos');
+      await mkdir(folder);
+      const b = await makeDetailedImage({ width: 480, height: 360, seed: 700 });
+      const c = await makeDetailedImage({ width: 480, height: 360, seed: 701 });
+      const nearCopy = (source: Buffer) =>
+        sharp(source).resize(400).jpeg({ quality: 80 }).toBuffer();
+      const fileA = join(folder, 'a.jpg');
+      await writeFile(join(folder, 'b.jpg'), b);
+      await writeFile(join(folder, 'c.jpg'), c);
+      await writeFile(fileA, await nearCopy(b));
+      const libDir = join(dir.path, 'library');
+      library = await Library.open(libDir, { workers: 1 });
+      await library.sync([await library.registerFolder(folder)]);
+      const name = (path: string) => path.slice(folder.length + 1);
+      const groupsOf = async () =>
+        (await library!.analysis.duplicates()).groups.map((g) =>
+          g.members.map((m) => name(m.photo.path)).sort(),
+        );
+      expect(await groupsOf()).toEqual([['a.jpg', 'b.jpg']]);
+      const a = library.photoIdByPath(fileA)!;
+
+      // A is overwritten with a near copy of C: same path, same id, other content.
+      const overwrite = async (source: Buffer, seconds: number) => {
+        await writeFile(fileA, await nearCopy(source));
+        await utimes(fileA, new Date(), new Date(Date.now() + seconds * 1000));
+      };
+      await overwrite(c, 5);
+      await library.sync();
+      expect(library.photoIdByPath(fileA)).toBe(a);
+      expect(await groupsOf()).toEqual([['a.jpg', 'c.jpg']]);
+      const similar = await library.analysis.similarToPhoto(a, { k: 2 });
+      expect(name(similar[0]!.photo.path)).toBe('c.jpg');
+
+      // And back to B while the library is closed: the graph continues from the stored lists.
+      await library.close();
+      await overwrite(b, 10);
+      library = await Library.open(libDir, { workers: 1 });
+      await library.sync();
+      expect(library.photoIdByPath(fileA)).toBe(a);
+      expect(await groupsOf()).toEqual([['a.jpg', 'b.jpg']]);
+      expect(name((await library.analysis.similarToPhoto(a, { k: 2 }))[0]!.photo.path)).toBe(
+        'b.jpg',
+      );
+    } finally {
+      await library?.close();
+      library = null;
+      await dir.remove();
+    }
   });
 });

@@ -24,6 +24,7 @@ import type {
 import { labToHex } from '../../shared/colour.ts';
 import type { AnalysisApi, ColourQuery } from './analysis-api.ts';
 import {
+  contentTag,
   GraphKeeper,
   runClusterTask,
   type ClusterTask,
@@ -140,6 +141,8 @@ interface Snapshot {
   revision: number;
   /** The neighbour lists (what the catalog stores, and the map's kNN). */
   lists: SerialisedNeighbourGraph;
+  /** The content tag of each listed photo (stored with the lists; see contentTag). */
+  contentTags: Uint32Array;
   edges: DuplicateEdges;
 }
 
@@ -749,7 +752,11 @@ export class AnalysisService implements AnalysisApi {
     const previous = this.snapshot;
     const base =
       previous && spaceKeyOf(previous.space) === spaceKey
-        ? { revision: previous.revision, lists: previous.lists }
+        ? {
+            revision: previous.revision,
+            lists: previous.lists,
+            contentTags: previous.contentTags,
+          }
         : this.loadGraph(spaceKey);
     const task: GraphTask = {
       kind: 'graph',
@@ -778,7 +785,7 @@ export class AnalysisService implements AnalysisApi {
     this.assertOpen();
     // Saved in the order the jobs ran (one at a time), so an older graph never replaces a newer
     // one; each is the graph of exactly the photos it lists.
-    if (outcome.how !== 'unchanged') this.saveGraph(spaceKey, outcome.lists);
+    if (outcome.how !== 'unchanged') this.saveGraph(spaceKey, outcome.lists, outcome.contentTags);
     const fresh = outcome.pictureCheck?.fresh ?? [];
     if (fresh.length > 0) this.deps.catalog.savePictureVerdicts(PICTURE_CHECK_VERSION, fresh);
     const set: EmbeddingSet =
@@ -799,6 +806,7 @@ export class AnalysisService implements AnalysisApi {
       },
       revision: outcome.revision,
       lists: outcome.lists,
+      contentTags: outcome.contentTags,
       edges: outcome.edges,
     };
     this.snapshot = snap;
@@ -866,7 +874,8 @@ export class AnalysisService implements AnalysisApi {
       photos: photos ?? outcome.loaded?.set.ids.length ?? 0,
       ms: performance.now() - started,
       how:
-        `${outcome.how} from ${outcome.from} (+${outcome.added} -${outcome.removed})` +
+        `${outcome.how} from ${outcome.from} (+${outcome.added} -${outcome.removed}` +
+        (outcome.changed > 0 ? ` ~${outcome.changed})` : ')') +
         (outcome.loaded ? `, embeddings read in ${Math.round(outcome.loaded.ms)} ms` : ''),
     });
     return outcome;
@@ -887,9 +896,7 @@ export class AnalysisService implements AnalysisApi {
     if (this.closed) throw closedError();
   }
 
-  private loadGraph(
-    spaceKey: string,
-  ): { revision: number; lists: SerialisedNeighbourGraph } | null {
+  private loadGraph(spaceKey: string): GraphTask['base'] {
     const data = this.deps.catalog.analysisResult('neighbours', spaceKey);
     if (!data) return null;
     const { meta, arrays } =
@@ -900,16 +907,23 @@ export class AnalysisService implements AnalysisApi {
       neighbourIds: arrays.neighbourIds as Int32Array,
       similarities: arrays.similarities as Float32Array,
     };
+    // Lists stored before content tags were kept have none: a photo edited in place before
+    // then keeps its lists until it changes again or the graph is rebuilt.
+    const contentTags = arrays.contentTags as Uint32Array | undefined;
     // Revision 0 is never a job's, so no worker mistakes these lists for a graph it holds.
-    return { revision: 0, lists };
+    return { revision: 0, lists, contentTags };
   }
 
-  private saveGraph(spaceKey: string, lists: SerialisedNeighbourGraph): void {
+  private saveGraph(
+    spaceKey: string,
+    lists: SerialisedNeighbourGraph,
+    contentTags: Uint32Array,
+  ): void {
     const { ids, neighbourIds, similarities, ...meta } = lists;
     this.deps.catalog.saveAnalysisResult(
       'neighbours',
       spaceKey,
-      pack(meta, { ids, neighbourIds, similarities }),
+      pack(meta, { ids, neighbourIds, similarities, contentTags }),
     );
   }
 
@@ -931,8 +945,8 @@ function closedError(): Error {
 
 /**
  * Multiply-adds a graph job will take, roughly: all pairs for an exact build, or the changed
- * photos against all (each removed photo refills about k lists). Infinite for what only the
- * worker should do (an HNSW build, a big library).
+ * photos against all (each removed photo refills about k lists; a photo edited in place is
+ * removed and added). Infinite for what only the worker should do (an HNSW build, a big library).
  */
 function graphWork(task: GraphTask): number {
   if (!('set' in task.photos)) return Infinity;
@@ -942,12 +956,21 @@ function graphWork(task: GraphTask): number {
   if (n > INLINE_GRAPH_PHOTOS) return Infinity;
   const exactLimit = task.graphOptions?.exactLimit ?? DEFAULT_EXACT_LIMIT;
   if (!task.base) return n <= exactLimit ? (n * n * dim) / 2 : Infinity;
-  const k = task.base.lists.k || DEFAULT_K;
-  const listed = new Set(task.base.lists.ids);
+  const { lists, contentTags } = task.base;
+  const k = lists.k || DEFAULT_K;
+  const tagOf = new Map<number, number | undefined>();
+  lists.ids.forEach((id, r) => tagOf.set(id, contentTags?.[r]));
+  const { contentHashes } = task.photos;
   let kept = 0;
-  for (const id of set.ids) if (listed.has(id)) kept++;
-  const added = n - kept;
-  const removed = task.base.lists.ids.length - kept;
+  let edited = 0;
+  set.ids.forEach((id, row) => {
+    if (!tagOf.has(id)) return;
+    kept++;
+    const tag = tagOf.get(id);
+    if (tag !== undefined && tag !== contentTag(contentHashes[row] ?? null)) edited++;
+  });
+  const added = n - kept + edited;
+  const removed = lists.ids.length - kept + edited;
   // Past exactLimit an addition may build the HNSW index: the worker's job.
   if (n > exactLimit && added > 0) return Infinity;
   return (added + removed * k) * n * dim;

@@ -2,8 +2,9 @@
 // tiny) and in the analysis worker thread (analysis-worker.ts, driven by analysis-thread.ts):
 //
 // - 'graph': the neighbour graph brought up to date with an embedding set (built from scratch,
-//   or continued from the lists the engine holds: photos gone removed, new ones added), and the
-//   duplicate edges drawn from it, each pair passed through the picture check (edge-check.ts).
+//   or continued from the lists the engine holds: photos gone removed, new ones added, and photos
+//   whose content changed in place, same id, re-inserted, see contentTag), and the duplicate
+//   edges drawn from it, each pair passed through the picture check (edge-check.ts).
 // - 'clusters': k-medoids with k by silhouette (clusterEmbeddings).
 //
 // Requests and results are structured-cloneable and the bulk data are typed arrays: the embedding
@@ -51,7 +52,17 @@ export interface GraphTask {
    * build from scratch. A worker that still holds the graph of this revision continues that one,
    * HNSW index included, and never reads the lists.
    */
-  base: { revision: number; lists: SerialisedNeighbourGraph } | null;
+  base: {
+    revision: number;
+    lists: SerialisedNeighbourGraph;
+    /**
+     * The content tag (contentTag) each photo of the lists had when its list was made, one per
+     * `lists.ids` row (the outcome's `contentTags`). A photo whose tag differs now was edited in
+     * place: it is re-inserted. Absent for lists stored before tags were kept; a keeper that
+     * holds the base's graph uses its own record instead.
+     */
+    contentTags?: Uint32Array;
+  } | null;
   /** Duplicate edges below this cosine are not kept. */
   edgeFloor: number;
   /**
@@ -65,13 +76,17 @@ export interface GraphTask {
 export interface GraphOutcome {
   revision: number;
   lists: SerialisedNeighbourGraph;
+  /** Each listed photo's content tag, one per `lists.ids` row: the next task's base.contentTags. */
+  contentTags: Uint32Array;
   edges: DuplicateEdges;
-  /** 'built' from scratch; 'updated' (photos removed or added); 'unchanged'. */
+  /** 'built' from scratch; 'updated' (photos removed, added or changed); 'unchanged'. */
   how: 'built' | 'updated' | 'unchanged';
   /** Where the continued graph came from: held in memory, or rebuilt from the base's lists. */
   from: 'memory' | 'lists' | 'scratch';
   added: number;
   removed: number;
+  /** Photos kept whose content changed (same id, another content hash): re-inserted. */
+  changed: number;
   ms: number;
   /** What the picture check did; its fresh verdicts are for the engine to store. */
   pictureCheck: EdgeCheckReport | null;
@@ -100,7 +115,13 @@ export interface TaskProgress {
  * an incremental update of it, with its HNSW index still in memory, rather than a rebuild.
  */
 export class GraphKeeper {
-  private held: { revision: number; spaceKey: string; graph: NeighbourGraph } | null = null;
+  private held: {
+    revision: number;
+    spaceKey: string;
+    graph: NeighbourGraph;
+    /** The content tag of each photo in the graph, as its vector was inserted. */
+    tags: Map<number, number>;
+  } | null = null;
   private catalog: { file: string; catalog: Catalog } | null = null;
   private verdicts: { file: string; known: PictureVerdicts } | null = null;
 
@@ -128,8 +149,11 @@ export class GraphKeeper {
     const held = this.held;
     // Dropped first: a task that throws halfway must not leave a half-updated graph behind.
     this.held = null;
+    const tags = new Map<number, number>();
+    set.ids.forEach((id, row) => tags.set(id, contentTag(contentHashes[row] ?? null)));
     let graph: NeighbourGraph | null = null;
     let from: GraphOutcome['from'] = 'scratch';
+    let previousTags: Iterable<readonly [number, number]> | null = null;
     if (
       base &&
       held &&
@@ -139,48 +163,64 @@ export class GraphKeeper {
     ) {
       graph = held.graph;
       from = 'memory';
+      previousTags = held.tags;
     } else if (base && base.lists.dim === set.dim) {
       graph = graphFromLists(base.lists, set, task.graphOptions);
       if (graph) from = 'lists';
+      const stored = base.contentTags;
+      if (stored?.length === base.lists.ids.length)
+        previousTags = Array.from(base.lists.ids, (id, r) => [id, stored[r]!] as const);
     }
     let how: GraphOutcome['how'] = 'unchanged';
     let added: number;
     let removed = 0;
+    let changed = 0;
     if (!graph) {
       graph = NeighbourGraph.build(set, task.graphOptions);
       how = 'built';
       added = set.ids.length;
     } else {
-      const inSet = new Set(set.ids);
-      const gone = Array.from(base!.lists.ids).filter((id) => !inSet.has(id));
-      if (gone.length > 0) graph.removeMany(gone);
+      const gone = Array.from(base!.lists.ids).filter((id) => !tags.has(id));
+      // Photos edited in place keep their id but not their vector: their lists, and the lists
+      // that hold them, were made from the old one. Taken out with the gone ones (one pass
+      // over the lists) and inserted again with the new ones.
+      const edited: number[] = [];
+      for (const [id, tag] of previousTags ?? []) {
+        const now = tags.get(id);
+        if (now !== undefined && now !== tag && graph.has(id)) edited.push(id);
+      }
+      if (gone.length + edited.length > 0) graph.removeMany([...gone, ...edited]);
       const missingRows: number[] = [];
       for (let row = 0; row < set.ids.length; row++)
         if (!graph.has(set.ids[row]!)) missingRows.push(row);
       if (missingRows.length > 0) graph.addMany(rowsOf(set, missingRows));
-      added = missingRows.length;
+      changed = edited.length;
+      added = missingRows.length - changed;
       removed = gone.length;
-      if (added + removed > 0) how = 'updated';
+      if (added + removed + changed > 0) how = 'updated';
     }
     const lists = graph.serialise();
+    const contentTags = Uint32Array.from(lists.ids, (id) => tags.get(id) ?? 0);
     const candidates = buildDuplicateEdges(
       { ids: set.ids, contentHashes },
       graph.size > 0 ? lists : null,
       task.edgeFloor,
     );
-    this.held = { revision: task.revision, spaceKey: task.spaceKey, graph };
+    this.held = { revision: task.revision, spaceKey: task.spaceKey, graph, tags };
     const { edges, report } = task.pictures
       ? this.checkPictures(candidates, task.pictures)
       : { edges: candidates, report: null };
     return {
       revision: task.revision,
       lists,
+      contentTags,
       edges,
       pictureCheck: report,
       how,
       from,
       added,
       removed,
+      changed,
       ms: performance.now() - started,
       loaded,
     };
@@ -265,6 +305,21 @@ function graphFromLists(
   } catch {
     return null; // unreadable or inconsistent: rebuilt by the caller
   }
+}
+
+/**
+ * A 32-bit tag of a photo's content hash (FNV-1a; 0 for an unknown hash): enough to tell that a
+ * photo kept its id but not its content, without holding or storing the 64-character hashes
+ * (400 KB per 100k photos with the lists). Two contents share a tag once in 4 billion edits.
+ */
+export function contentTag(hash: string | null): number {
+  if (hash === null) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < hash.length; i++) {
+    h ^= hash.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0 || 1;
 }
 
 function rowsOf(set: TaskEmbeddings, rows: number[]): TaskEmbeddings {

@@ -1,6 +1,6 @@
 // The analysis worker thread and its tasks: the worker gives what the inline task gives, with
 // progress; a graph is continued from the keeper's memory or from lists with the same result;
-// errors come back as rejections without losing the worker; an idle worker is ended.
+// a photo whose content changed in place (same id) is re-inserted either way; errors come back as rejections without losing the worker; an idle worker is ended.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   GraphKeeper,
@@ -102,6 +102,65 @@ describe('analysis worker thread', () => {
     // Nothing changed since the graph it holds.
     const same = await worker.run(graphTask(second, 4, { revision: 3, lists: again.lists }));
     expect(same).toMatchObject({ how: 'unchanged', from: 'memory' });
+  });
+
+  it('re-inserts a photo whose content changed in place, from memory, lists or the worker', async () => {
+    const dim = 16;
+    const n = 300;
+    const vectors = unitVectors(n, dim, 6);
+    const set = { ids: ids(n), vectors, dim };
+    const hashes = Array.from(set.ids, (id) => `hash-${id}`);
+    const task = (
+      s: typeof set,
+      contentHashes: string[],
+      revision: number,
+      base: GraphTask['base'],
+    ): GraphTask => ({ ...graphTask(s, revision, base), photos: { set: s, contentHashes } });
+    const keeper = new GraphKeeper();
+    const built = keeper.run(task(set, hashes, 1, null));
+    // Photo 1 (row 0) is overwritten with a near copy of photo 2 (another cluster): same id,
+    // another content hash, another vector.
+    const edited = new Float32Array(new SharedArrayBuffer(n * dim * 4));
+    edited.set(vectors);
+    for (let d = 0; d < dim; d++) edited[d] = vectors[dim + d]! * (d === 0 ? 1.001 : 1);
+    const after = { ids: set.ids, vectors: edited, dim };
+    const newHashes = ['hash-1-edited', ...hashes.slice(1)];
+    const fresh = new GraphKeeper().run(task(after, newHashes, 1, null));
+    const base = { revision: 1, lists: built.lists, contentTags: built.contentTags };
+    const neighboursOf = (lists: typeof built.lists, id: number) => {
+      const r = lists.ids.indexOf(id);
+      return Array.from(lists.neighbourIds.subarray(r * lists.k, (r + 1) * lists.k));
+    };
+    const fromMemory = keeper.run(task(after, newHashes, 2, base));
+    expect(fromMemory).toMatchObject({ how: 'updated', from: 'memory', added: 0, changed: 1 });
+    expect(neighboursOf(fromMemory.lists, 1)[0]).toBe(2);
+    expect(neighboursOf(fromMemory.lists, 2)[0]).toBe(1);
+    // Exact lists: the same as a graph built from the edited photos.
+    expect(new Set(neighboursOf(fromMemory.lists, 1))).toEqual(
+      new Set(neighboursOf(fresh.lists, 1)),
+    );
+    expect(fromMemory.edges).toEqual(fresh.edges);
+    const fromLists = new GraphKeeper().run(task(after, newHashes, 2, base));
+    expect(fromLists).toMatchObject({ how: 'updated', from: 'lists', changed: 1 });
+    expect(fromLists.edges).toEqual(fresh.edges);
+    const inWorker = await thread().run(task(after, newHashes, 2, base));
+    expect(inWorker).toMatchObject({ from: 'lists', changed: 1 });
+    expect(inWorker.edges).toEqual(fresh.edges);
+    // The tags come back for the next task: nothing has changed since.
+    expect(
+      keeper.run(
+        task(after, newHashes, 3, {
+          revision: 2,
+          lists: fromMemory.lists,
+          contentTags: fromMemory.contentTags,
+        }),
+      ),
+    ).toMatchObject({ how: 'unchanged', changed: 0 });
+    // Lists without tags (stored before they were kept) cannot tell: the known gap.
+    const untagged = new GraphKeeper().run(
+      task(after, newHashes, 2, { revision: 1, lists: built.lists }),
+    );
+    expect(untagged).toMatchObject({ how: 'unchanged', changed: 0 });
   });
 
   it('reports a failed task as a rejection and keeps working', async () => {
