@@ -907,9 +907,10 @@ export class AnalysisService implements AnalysisApi {
       neighbourIds: arrays.neighbourIds as Int32Array,
       similarities: arrays.similarities as Float32Array,
     };
-    // Lists stored before content tags were kept have none: a photo edited in place before
-    // then keeps its lists until it changes again or the graph is rebuilt.
+    // Lists stored before content tags were kept have none, so a photo edited in place since
+    // could not be told apart: those are rebuilt once, from scratch.
     const contentTags = arrays.contentTags as Uint32Array | undefined;
+    if (!contentTags) return null;
     // Revision 0 is never a job's, so no worker mistakes these lists for a graph it holds.
     return { revision: 0, lists, contentTags };
   }
