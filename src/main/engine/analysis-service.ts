@@ -409,7 +409,7 @@ export class AnalysisService implements AnalysisApi {
     const key = String(k);
     const stored = this.loadClusters(spaceKey);
     let result: ClusterResult;
-    if (stored && stored.k === key && stored.setKey === setKeyOf(snap.set)) {
+    if (stored && stored.k === key && stored.setKey === setKeyOf(snap)) {
       result = stored.result;
     } else {
       // The previous medoids seed the run, so cluster ids stay stable when a few photos arrive.
@@ -425,7 +425,7 @@ export class AnalysisService implements AnalysisApi {
               options: { k: kValue, previous, seed: 1 },
             });
       this.assertOpen();
-      this.saveClusters(spaceKey, key, setKeyOf(snap.set), result);
+      this.saveClusters(spaceKey, key, setKeyOf(snap), result);
     }
     if (!this.clustersCache || this.clustersCache.generation <= snap.generation)
       this.clustersCache = { generation: snap.generation, spaceKey, k: key, result };
@@ -977,11 +977,19 @@ function graphWork(task: GraphTask): number {
   return (added + removed * k) * n * dim;
 }
 
-/** A cheap identity of a set of photos: the clustering is reused only for the same set. */
-function setKeyOf(set: EmbeddingSet): string {
-  let sum = 0;
-  for (const id of set.ids) sum = (sum + id * 2654435761) % 4294967296;
-  return `${set.ids.length}:${sum}`;
+/**
+ * A cheap identity of the photos and their contents: the clustering is reused only for the same
+ * photos with the same contents (a photo edited in place has another content tag).
+ */
+function setKeyOf(snap: Pick<Snapshot, 'set' | 'lists' | 'contentTags'>): string {
+  let ids = 0;
+  let contents = 0;
+  const { lists, contentTags } = snap;
+  for (let row = 0; row < lists.ids.length; row++) {
+    ids = (ids + lists.ids[row]! * 2654435761) % 4294967296;
+    contents = (contents + ((lists.ids[row]! ^ contentTags[row]!) >>> 0) * 2246822519) % 4294967296;
+  }
+  return `${snap.set.ids.length}:${ids}:${contents}`;
 }
 
 function singleCluster(set: EmbeddingSet): ClusterResult {
