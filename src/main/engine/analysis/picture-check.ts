@@ -112,9 +112,19 @@ class Scratch {
   readonly valid = new Uint8Array(PIXELS);
   readonly fromValues = new Float32Array(PIXELS * 3);
   readonly toValues = new Float32Array(PIXELS * 3);
-  readonly kept = new Uint8Array(PIXELS * 3);
   readonly residuals = new Uint16Array(PIXELS * 3);
   readonly histogram = new Uint32Array(512);
+  /** Values collected for the fit (in fromValues, toValues) by resample. */
+  count = 0;
+  gain = 1;
+  offset = 0;
+  /** Per column of the current alignment: in view, the two cells read and the fraction. */
+  readonly columnIn = new Uint8Array(N);
+  readonly column0 = new Int32Array(N);
+  readonly column1 = new Int32Array(N);
+  readonly columnF = new Float64Array(N);
+  /** Whether each pixel of b (the side compared against) is white. */
+  readonly targetWhite = new Uint8Array(PIXELS);
 }
 
 /** Comparisons run one at a time on a thread, so one set of buffers serves them all. */
@@ -136,19 +146,26 @@ function oneWay(
 ): number {
   const xs = alignAxis(a.columns, b.columns);
   const ys = alignAxis(a.rows, b.rows);
-  // Most likely first: by the two axes' profile errors together.
-  const pairs = xs
-    .flatMap((x) => ys.map((y) => ({ x, y, error: x.error + y.error })))
-    .sort((p, q) => p.error - q.error);
+  // Most likely first: by the two axes' profile errors together (a stable sort, as before).
+  const order: number[] = [];
+  for (let i = 0; i < xs.length; i++) for (let j = 0; j < ys.length; j++) order.push(i * 3 + j);
+  order.sort((p, q) => {
+    const ep = xs[(p / 3) | 0]!.error + ys[p % 3]!.error;
+    const eq = xs[(q / 3) | 0]!.error + ys[q % 3]!.error;
+    return ep - eq;
+  });
+  const { targetWhite } = scratch;
+  const q = b.rgb;
+  for (let i = 0; i < PIXELS; i++) {
+    targetWhite[i] = Math.min(q[i * 3]!, q[i * 3 + 1]!, q[i * 3 + 2]!) > WHITE ? 1 : 0;
+  }
   let best = 1;
-  for (const { x, y } of pairs) {
-    {
-      if (!resample(a.rgb, x, y, scratch)) continue;
-      const { mapped, fitted } = scratch;
-      applyBrightness(mapped, fitBrightness(mapped, b.rgb, scratch), fitted);
-      best = Math.min(best, disagreementOf(fitted, b.rgb, scratch.valid, stopAt));
-      if (best <= stopAt) return best;
-    }
+  for (const k of order) {
+    if (!resample(a.rgb, xs[(k / 3) | 0]!, ys[k % 3]!, b.rgb, scratch)) continue;
+    fitBrightness(scratch);
+    applyBrightness(scratch.mapped, scratch.gain, scratch.offset, scratch.fitted);
+    best = Math.min(best, disagreementOf(scratch.fitted, q, scratch, stopAt));
+    if (best <= stopAt) return best;
   }
   return best;
 }
@@ -243,10 +260,41 @@ function alignAxis(pa: Float64Array, pb: Float64Array): AxisAlignment[] {
   return best;
 }
 
-/** Samples `a` (bilinear) at the alignment into scratch.mapped; false if too little overlaps. */
-function resample(a: Float32Array, x: AxisAlignment, y: AxisAlignment, scratch: Scratch): boolean {
-  const { mapped, valid } = scratch;
-  let inView = 0;
+/**
+ * Samples `a` (bilinear) at the alignment into scratch.mapped, and collects the values for the
+ * brightness fit (neither clipped nor black on either side, in pixel and channel order) into
+ * scratch.fromValues / toValues; false if too little overlaps.
+ */
+function resample(
+  a: Float32Array,
+  x: AxisAlignment,
+  y: AxisAlignment,
+  b: Float32Array,
+  scratch: Scratch,
+): boolean {
+  const { mapped, valid, columnIn, column0, column1, columnF, fromValues, toValues } = scratch;
+  let columnsInView = 0;
+  for (let px = 0; px < N; px++) {
+    const ax = (x.scale * ((px + 0.5) / N) + x.offset) * N - 0.5;
+    if (ax < -0.5 || ax > N - 0.5) {
+      columnIn[px] = 0;
+      continue;
+    }
+    columnIn[px] = 1;
+    columnsInView++;
+    const cx = Math.max(0, Math.min(N - 1, ax));
+    const x0 = Math.floor(cx);
+    column0[px] = x0;
+    column1[px] = Math.min(N - 1, x0 + 1);
+    columnF[px] = cx - x0;
+  }
+  let rowsInView = 0;
+  for (let py = 0; py < N; py++) {
+    const ay = (y.scale * ((py + 0.5) / N) + y.offset) * N - 0.5;
+    if (ay >= -0.5 && ay <= N - 0.5) rowsInView++;
+  }
+  if (rowsInView * columnsInView < PIXELS * MIN_OVERLAP) return false;
+  let count = 0;
   for (let py = 0; py < N; py++) {
     const ay = (y.scale * ((py + 0.5) / N) + y.offset) * N - 0.5;
     const rowInView = ay >= -0.5 && ay <= N - 0.5;
@@ -254,76 +302,68 @@ function resample(a: Float32Array, x: AxisAlignment, y: AxisAlignment, scratch: 
     const y0 = Math.floor(cy);
     const y1 = Math.min(N - 1, y0 + 1);
     const fy = cy - y0;
+    const gy = 1 - fy;
     for (let px = 0; px < N; px++) {
       const i = py * N + px;
-      const ax = (x.scale * ((px + 0.5) / N) + x.offset) * N - 0.5;
-      if (!rowInView || ax < -0.5 || ax > N - 0.5) {
+      if (!rowInView || !columnIn[px]) {
         valid[i] = 0;
         continue;
       }
       valid[i] = 1;
-      inView++;
-      const cx = Math.max(0, Math.min(N - 1, ax));
-      const x0 = Math.floor(cx);
-      const x1 = Math.min(N - 1, x0 + 1);
-      const fx = cx - x0;
+      const x0 = column0[px]!;
+      const x1 = column1[px]!;
+      const fx = columnF[px]!;
+      const gx = 1 - fx;
       const p00 = (y0 * N + x0) * 3;
       const p01 = (y0 * N + x1) * 3;
       const p10 = (y1 * N + x0) * 3;
       const p11 = (y1 * N + x1) * 3;
       for (let c = 0; c < 3; c++) {
-        const top = a[p00 + c]! * (1 - fx) + a[p01 + c]! * fx;
-        const bottom = a[p10 + c]! * (1 - fx) + a[p11 + c]! * fx;
-        mapped[i * 3 + c] = top * (1 - fy) + bottom * fy;
+        const top = a[p00 + c]! * gx + a[p01 + c]! * fx;
+        const bottom = a[p10 + c]! * gx + a[p11 + c]! * fx;
+        const k = i * 3 + c;
+        mapped[k] = top * gy + bottom * fy;
+        const va = mapped[k]!;
+        const vb = b[k]!;
+        if (va > 5 && va < 250 && vb > 5 && vb < 250) {
+          fromValues[count] = va;
+          toValues[count] = vb;
+          count++;
+        }
       }
     }
   }
-  return inView >= PIXELS * MIN_OVERLAP;
+  scratch.count = count;
+  return true;
 }
 
 /**
- * One gain and offset for all three channels taking `mapped` to `b`, least squares on the values
- * neither clipped nor black, refitted on the best-fitting half: a region that changed colour
- * (a recolour) is left out of the fit instead of bending it.
+ * One gain and offset for all three channels taking the mapped values to b's (collected by
+ * resample: neither clipped nor black), least squares, refitted on the best-fitting half: a
+ * region that changed colour (a recolour) is left out of the fit instead of bending it. The
+ * values kept are compacted in place, in their order, round after round. Sets scratch.gain and
+ * scratch.offset.
  */
-function fitBrightness(
-  mapped: Float32Array,
-  b: Float32Array,
-  scratch: Scratch,
-): { gain: number; offset: number } {
+function fitBrightness(scratch: Scratch): void {
   const rounds = FIT_ROUNDS;
-  const { valid, fromValues, toValues, kept, residuals, histogram } = scratch;
-  let count = 0;
-  for (let i = 0; i < PIXELS; i++) {
-    if (!valid[i]) continue;
-    for (let k = i * 3; k < i * 3 + 3; k++) {
-      const va = mapped[k]!;
-      const vb = b[k]!;
-      if (va > 5 && va < 250 && vb > 5 && vb < 250) {
-        fromValues[count] = va;
-        toValues[count] = vb;
-        kept[count] = 1;
-        count++;
-      }
-    }
-  }
+  const { fromValues, toValues, residuals, histogram } = scratch;
   let gain = 1;
   let offset = 0;
-  let n = count;
+  let n = scratch.count;
+  // The sums of the values kept, gathered in the pass that keeps them (in the same order).
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sab = 0;
+  for (let k = 0; k < n; k++) {
+    const va = fromValues[k]!;
+    const vb = toValues[k]!;
+    sa += va;
+    sb += vb;
+    saa += va * va;
+    sab += va * vb;
+  }
   for (let round = 0; round < rounds && n >= 10; round++) {
-    let sa = 0;
-    let sb = 0;
-    let saa = 0;
-    let sab = 0;
-    for (let k = 0; k < count; k++) {
-      if (!kept[k]) continue;
-      const va = fromValues[k]!;
-      const vb = toValues[k]!;
-      sa += va;
-      sb += vb;
-      saa += va * va;
-      sab += va * vb;
-    }
     const varA = saa - (sa * sa) / n;
     // Values too alike to fix a gain (a flat graphic trimmed down to one colour): keep the
     // previous round's fit, or on the first round take the offset alone.
@@ -337,8 +377,7 @@ function fitBrightness(
     if (round === rounds - 1) break;
     // Keep the best-fitting half: the median residual, from a histogram in half levels.
     histogram.fill(0);
-    for (let k = 0; k < count; k++) {
-      if (!kept[k]) continue;
+    for (let k = 0; k < n; k++) {
       const bin = Math.min(511, (Math.abs(gain * fromValues[k]! + offset - toValues[k]!) * 2) | 0);
       residuals[k] = bin;
       histogram[bin]! += 1;
@@ -349,22 +388,29 @@ function fitBrightness(
       seen += histogram[cut]!;
       if (seen >= wanted) break;
     }
-    n = 0;
-    for (let k = 0; k < count; k++) {
-      if (kept[k] && residuals[k]! > cut) kept[k] = 0;
-      n += kept[k]!;
+    let m = 0;
+    sa = sb = saa = sab = 0;
+    for (let k = 0; k < n; k++) {
+      if (residuals[k]! > cut) continue;
+      const va = fromValues[k]!;
+      const vb = toValues[k]!;
+      fromValues[m] = va;
+      toValues[m] = vb;
+      m++;
+      sa += va;
+      sb += vb;
+      saa += va * va;
+      sab += va * vb;
     }
+    n = m;
   }
-  return { gain, offset };
+  scratch.gain = gain;
+  scratch.offset = offset;
 }
 
-function applyBrightness(
-  from: Float32Array,
-  fit: { gain: number; offset: number },
-  to: Float32Array,
-): void {
+function applyBrightness(from: Float32Array, gain: number, offset: number, to: Float32Array): void {
   for (let i = 0; i < PIXELS * 3; i++) {
-    to[i] = Math.min(255, Math.max(0, fit.gain * from[i]! + fit.offset));
+    to[i] = Math.min(255, Math.max(0, gain * from[i]! + offset));
   }
 }
 
@@ -376,15 +422,16 @@ function applyBrightness(
 function disagreementOf(
   p: Float32Array,
   q: Float32Array,
-  valid: Uint8Array,
+  scratch: Scratch,
   giveUpAbove: number,
 ): number {
+  const { valid, targetWhite } = scratch;
   let picture = 0;
   let all = 0;
   for (let i = 0; i < PIXELS; i++) {
     if (!valid[i]) continue;
     all++;
-    if (!(isWhite(p, i) && isWhite(q, i))) picture++;
+    if (!(targetWhite[i] && isWhite(p, i))) picture++;
   }
   if (all === 0) return 1;
   const whiteCounts = picture < 20;
@@ -394,7 +441,7 @@ function disagreementOf(
   let off = 0;
   for (let i = 0; i < PIXELS; i++) {
     if (!valid[i]) continue;
-    if (!whiteCounts && isWhite(p, i) && isWhite(q, i)) continue;
+    if (!whiteCounts && targetWhite[i] && isWhite(p, i)) continue;
     const x = i % N;
     const y = (i - x) / N;
     if (nearest(p, q, valid, x, y, limit) > limit || nearest(q, p, valid, x, y, limit) > limit) {
