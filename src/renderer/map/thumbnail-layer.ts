@@ -27,8 +27,6 @@ const CONCURRENCY = 6;
 const UPLOADS_PER_FRAME = 12;
 /** A tile fades in over this long once uploaded. */
 const FADE_MS = 180;
-/** What shows through a thumbnail's transparent parts (an emoji's, a PNG's). */
-const BACKDROP = [0.13, 0.13, 0.13] as const;
 
 /** Floats per instance: position (2), colour (3), tile rectangle in uv (4), tile (4). */
 const STRIDE = 13;
@@ -157,6 +155,11 @@ export interface ThumbnailView {
   /** 0 (dots) .. 1 (thumbnails): how far thumbnails have replaced the dots. */
   mix: number;
   dim: boolean;
+  /**
+   * What shows through a thumbnail's transparent parts (an emoji's, a PNG's): the theme's raised
+   * background, as the grid shows them, (r, g, b) in 0..1.
+   */
+  backdrop: readonly [number, number, number];
 }
 
 /** The layout's points, one entry per point in the same order. */
@@ -367,7 +370,7 @@ export class ThumbnailLayer {
         1 / ATLAS_GEOMETRY.atlasSize,
         1 / ATLAS_GEOMETRY.atlasSize,
       );
-      gl.uniform3f(this.u.u_backdrop ?? null, ...BACKDROP);
+      gl.uniform3f(this.u.u_backdrop ?? null, ...view.backdrop);
       gl.enable(gl.BLEND);
       gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
       gl.drawArraysInstanced(gl.TRIANGLE_STRIP, 0, 4, count);

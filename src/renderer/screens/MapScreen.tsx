@@ -21,6 +21,7 @@ import {
   mapContext,
   MapDrawError,
   PointRenderer,
+  rgb,
   type Camera,
 } from '../map/point-renderer.ts';
 import { decodeTile, THUMBNAIL_BUDGET, ThumbnailLayer, TILE_PX } from '../map/thumbnail-layer.ts';
@@ -51,6 +52,39 @@ const REMOVE_COLOUR = '#ff7b72';
 const OTHER_COLOUR = '#5a5a5a';
 /** A lassoed region shows at most this many photos as a grid: a screenful or two. */
 const SELECTION_GRID_MAX = 300;
+
+/** The theme's raised background, read live (the theme follows the OS), parsed only on change. */
+const backdrops = new WeakMap<
+  Element,
+  { style: CSSStyleDeclaration; hex: string; value: [number, number, number] }
+>();
+function themeBackdrop(element: Element): readonly [number, number, number] {
+  let known = backdrops.get(element);
+  if (!known) {
+    known = { style: getComputedStyle(element), hex: '', value: [0.11, 0.11, 0.11] };
+    backdrops.set(element, known);
+  }
+  const css = known.style.getPropertyValue('--bg-raised').trim();
+  if (css !== known.hex) {
+    known.hex = css;
+    // Any CSS colour (the build shortens #ffffff to #fff): a 2D context's fillStyle reads it
+    // back as #rrggbb.
+    const parser = colourParser();
+    if (parser) {
+      parser.fillStyle = '#000000';
+      parser.fillStyle = css;
+      const hex = String(parser.fillStyle);
+      if (/^#[0-9a-f]{6}$/i.test(hex)) known.value = rgb(hex);
+    }
+  }
+  return known.value;
+}
+
+let parserContext: CanvasRenderingContext2D | null | undefined;
+function colourParser(): CanvasRenderingContext2D | null {
+  parserContext ??= document.createElement('canvas').getContext('2d');
+  return parserContext;
+}
 
 export function clusterColour(cluster: number): string {
   return cluster < 0 ? '#6e6e6e' : (CLUSTER_COLOURS[cluster % CLUSTER_COLOURS.length] as string);
@@ -538,7 +572,17 @@ function MapCanvas({
           THUMBNAIL_BUDGET,
         );
         const frameDrawn = layer.draw(
-          { camera: cam, width: w, height: h, dpr, dotSize, size, mix, dim: dimmed.current },
+          {
+            camera: cam,
+            width: w,
+            height: h,
+            dpr,
+            dotSize,
+            size,
+            mix,
+            dim: dimmed.current,
+            backdrop: themeBackdrop(element),
+          },
           chosen,
           {
             ids: d.ids,
