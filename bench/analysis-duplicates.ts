@@ -29,6 +29,7 @@ import {
   NeighbourGraph,
   type EmbeddingSet,
 } from '../src/main/engine/analysis/neighbours.ts';
+import { mulberry32 } from '../src/shared/seeded-random.ts';
 import { machine, median } from './machine.ts';
 
 export type Background = 'clustered' | 'isotropic';
@@ -53,18 +54,6 @@ export interface PlantedSet extends EmbeddingSet {
   ids: Int32Array;
   /** Planted pairs: original id, copy id, their exact cosine. */
   pairs: { a: Int32Array; b: Int32Array; cosine: Float32Array };
-}
-
-/** Mulberry32: small, fast, seeded; good enough to make test data. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(rand: () => number): () => number {
@@ -101,7 +90,7 @@ export function plantedSet(
   seed: number,
   background: Background,
 ): PlantedSet {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const g = gaussian(rand);
   const vectors = new Float32Array(n * dim);
   const copies = Math.round(n * 0.1);
@@ -178,7 +167,7 @@ function newPhotosLike(
   count: number,
   seed: number,
 ): EmbeddingSet & { ids: number[] } {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const g = gaussian(rand);
   const { dim } = set;
   const n = set.ids.length;
@@ -252,7 +241,7 @@ function recallAtK(
   seed: number,
 ) {
   const n = set.ids.length;
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const rows: number[] = [];
   if (queries >= n) for (let i = 0; i < n; i++) rows.push(i);
   else {

@@ -3,18 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildDuplicateEdges, groupDuplicates } from './duplicates.ts';
+import { mulberry32 } from '../../../shared/seeded-random.ts';
 import { NeighbourGraph, dotTile, type EmbeddingSet } from './neighbours.ts';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normalise(v: Float32Array, dim: number): Float32Array {
   for (let i = 0; i < v.length; i += dim) {
@@ -28,7 +18,7 @@ function normalise(v: Float32Array, dim: number): Float32Array {
 
 /** Points around a few centres in `dim` dimensions: structured like real embeddings. */
 function clustered(n: number, dim: number, seed: number, firstId = 1): EmbeddingSet {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const g = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
   const centres = Array.from({ length: 8 }, () => Float32Array.from({ length: dim }, g));
   const v = new Float32Array(n * dim);
@@ -91,7 +81,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('dotTile', () => {
   it('computes every dot product of a tile, odd sizes included', () => {
-    const r = prng(3);
+    const r = mulberry32(3);
     const dim = 7;
     const A = Float32Array.from({ length: 5 * dim }, () => r() - 0.5);
     const B = Float32Array.from({ length: 9 * dim }, () => r() - 0.5);
@@ -296,7 +286,7 @@ describe('NeighbourGraph (ANN)', () => {
 describe('neighbour graph into duplicate groups', () => {
   it('groups a burst of more photos than k as one group', () => {
     const dim = 32;
-    const r = prng(5);
+    const r = mulberry32(5);
     const g = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
     const base = Float32Array.from({ length: dim }, g);
     const n = 60;

@@ -27,6 +27,7 @@
 // copies, 170 recolours, 3160 unrelated pairs): edits min 0.81 / median 0.997; hue rotations
 // median ~0; unrelated median 0.13, 99.7 % below 0.8. fingerprint.test.ts holds the promises.
 // Change FINGERPRINT_VERSION (versions.ts) with any change here.
+import { mulberry32 } from '../../../shared/seeded-random.ts';
 import { dctMatrix, lowFrequencyDct } from './phash.ts';
 
 export const FINGERPRINT_GRID = 32;
@@ -81,14 +82,10 @@ const LAYOUT_WEIGHTS = weights(LAYOUT_SIDE, LAYOUT_F0, true, false);
 
 /** Fixed random Fourier features: Gaussian frequencies (1/sigma) and uniform phases. */
 const KERNEL = (() => {
-  let state = 0x9e3779b9;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const next = mulberry32(0x9e3779b9);
+  // Half a step up, in (0, 1): log() below never sees 0. (Exact: the values are multiples of
+  // 2^-32, and this adds 2^-33.)
+  const uniform = (): number => next() + 0.5 / 4294967296;
   const gauss = (): number =>
     Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   const frequencies = new Float64Array(KERNEL_DIM * 3);
