@@ -501,7 +501,13 @@ export class NeighbourGraph {
       this.indexAdd(from, this.count);
       return;
     }
-    this.index = new Index({
+    this.index = this.newIndex();
+    this.indexAdd(0, this.count);
+  }
+
+  /** An empty HNSW index with this graph's settings. */
+  private newIndex(): Index {
+    return new Index({
       dimensions: this.dim,
       metric: MetricKind.Cos,
       quantization: ScalarKind.F32,
@@ -510,7 +516,6 @@ export class NeighbourGraph {
       expansion_search: this.ann.expansionSearch,
       multi: false,
     });
-    this.indexAdd(0, this.count);
   }
 
   /**
@@ -528,15 +533,7 @@ export class NeighbourGraph {
   }
 
   private loadIndex(path: string): void {
-    const index = new Index({
-      dimensions: this.dim,
-      metric: MetricKind.Cos,
-      quantization: ScalarKind.F32,
-      connectivity: this.ann.connectivity,
-      expansion_add: this.ann.expansionAdd,
-      expansion_search: this.ann.expansionSearch,
-      multi: false,
-    });
+    const index = this.newIndex();
     try {
       index.load(path);
     } catch {

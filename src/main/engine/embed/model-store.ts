@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { ModelEntry } from '../../../shared/api.ts';
 import { FINGERPRINT_DIM } from '../features/fingerprint.ts';
 import { ClipTokenizer } from './clip-tokenizer.ts';
 import { KNOWN_MODELS, type ModelFile, type ModelManifest } from './manifest.ts';
@@ -35,15 +36,8 @@ export interface InstalledModel {
   revision: string;
 }
 
-export interface ModelListEntry {
-  id: string;
-  name: string;
-  installed: boolean;
-  active: boolean;
-  dim: number;
-  source: 'builtin' | 'library' | 'bundled' | null;
-  dir: string | null;
-}
+/** A row of `models list`: the contract's own type, which the UI shows too. */
+export type ModelListEntry = ModelEntry;
 
 export interface FetchProgress {
   id: string;
