@@ -1,11 +1,56 @@
 // Search results (similar photos, colour and text search): thumbnails in score order, each with
 // its real score and, when the engine sent it, the photo's palette as swatches. Clicking opens the
 // viewer, which steps through the results.
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { ScoredPhoto } from '../../shared/domain.ts';
 import { fileName } from '../format.ts';
 import { useApi } from '../hooks/api.tsx';
 import { Viewer } from './Viewer.tsx';
+
+/**
+ * A search screen's results column: the title with a count, the error if the search failed, then
+ * the grid, or `empty` (what to say when there is nothing to show) once the search is done.
+ */
+export function ResultsSection({
+  title,
+  busy,
+  error,
+  results,
+  scoreLabel,
+  exclude,
+  empty,
+}: {
+  title: ReactNode;
+  busy: boolean;
+  error: string | null;
+  results: ScoredPhoto[] | null;
+  scoreLabel: string;
+  exclude?: number;
+  empty: ReactNode;
+}) {
+  return (
+    <section className="query-results" aria-label="Results" aria-busy={busy}>
+      <header className="toolbar">
+        <h2 className="toolbar-title">
+          {title}
+          <span className="count">
+            {busy ? 'Searching…' : results ? `${results.length} photos, best first` : ''}
+          </span>
+        </h2>
+      </header>
+      {error && (
+        <p className="error-text query-error" role="alert">
+          {error}
+        </p>
+      )}
+      {results && results.length > 0 ? (
+        <ResultGrid results={results} scoreLabel={scoreLabel} exclude={exclude} />
+      ) : (
+        !busy && empty && <p className="muted query-empty">{empty}</p>
+      )}
+    </section>
+  );
+}
 
 export function ResultGrid({
   results,

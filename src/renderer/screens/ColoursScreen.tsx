@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { ScoredPhoto } from '../../shared/domain.ts';
-import { ResultGrid } from '../components/ResultGrid.tsx';
+import { ResultsSection } from '../components/ResultGrid.tsx';
 import { useApi } from '../hooks/api.tsx';
 
 const RESULTS = 120;
@@ -182,30 +182,14 @@ export function ColoursScreen() {
           + Add a colour
         </button>
       </aside>
-      <section className="query-results" aria-label="Results" aria-busy={busy}>
-        <header className="toolbar">
-          <h2 className="toolbar-title">
-            Best palette matches
-            <span className="count">
-              {busy ? 'Searching…' : results ? `${results.length} photos, best first` : ''}
-            </span>
-          </h2>
-        </header>
-        {error && (
-          <p className="error-text query-error" role="alert">
-            {error}
-          </p>
-        )}
-        {results && results.length > 0 ? (
-          <ResultGrid results={results} scoreLabel="palette match" />
-        ) : (
-          !busy && (
-            <p className="muted query-empty">
-              {results ? 'No photos have a palette yet.' : 'Add a colour to start.'}
-            </p>
-          )
-        )}
-      </section>
+      <ResultsSection
+        title="Best palette matches"
+        busy={busy}
+        error={error}
+        results={results}
+        scoreLabel="palette match"
+        empty={results ? 'No photos have a palette yet.' : 'Add a colour to start.'}
+      />
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { MAX_UPLOAD_BYTES, type PhotoDetails } from '../../shared/api.ts';
 import type { ScoredPhoto } from '../../shared/domain.ts';
-import { ResultGrid, formatScore } from '../components/ResultGrid.tsx';
+import { ResultsSection, formatScore } from '../components/ResultGrid.tsx';
 import { fileName, formatBytes } from '../format.ts';
 import { useApi, useLibrary } from '../hooks/api.tsx';
 
@@ -249,43 +249,27 @@ export function SimilarScreen() {
           </section>
         )}
       </aside>
-      <section className="query-results" aria-label="Results" aria-busy={busy}>
-        <header className="toolbar">
-          <h2 className="toolbar-title">
-            {describe(query)}
-            <span className="count">
-              {busy ? 'Searching…' : results ? `${results.length} photos, best first` : ''}
-            </span>
-          </h2>
-        </header>
-        {error && (
-          <p className="error-text query-error" role="alert">
-            {error}
-          </p>
-        )}
-        {results && results.length > 0 ? (
-          <ResultGrid
-            results={results}
-            scoreLabel={
-              query?.kind === 'text'
-                ? 'text match'
-                : by === 'colour'
-                  ? 'palette match'
-                  : 'cosine similarity'
-            }
-            exclude={query?.kind === 'photo' ? query.photoId : undefined}
-          />
-        ) : (
-          !busy &&
-          !error && (
-            <p className="muted query-empty">
-              {results
-                ? 'Nothing similar found.'
-                : 'Pick a photo in the library, drop a file, or describe what you are looking for.'}
-            </p>
-          )
-        )}
-      </section>
+      <ResultsSection
+        title={describe(query)}
+        busy={busy}
+        error={error}
+        results={results}
+        scoreLabel={
+          query?.kind === 'text'
+            ? 'text match'
+            : by === 'colour'
+              ? 'palette match'
+              : 'cosine similarity'
+        }
+        exclude={query?.kind === 'photo' ? query.photoId : undefined}
+        empty={
+          // Beside an error, nothing more to say.
+          !error &&
+          (results
+            ? 'Nothing similar found.'
+            : 'Pick a photo in the library, drop a file, or describe what you are looking for.')
+        }
+      />
     </div>
   );
 }
