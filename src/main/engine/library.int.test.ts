@@ -117,9 +117,14 @@ describe('indexing a folder', () => {
     let library = await openLibrary();
     await library.sync([await library.registerFolder(photos)]);
     await library.close();
-    // A catalog from before miniatures existed: the feature is simply not there.
+    // A catalog from before miniatures existed: the feature is simply not there, and the
+    // versions it was last checked against are older ones.
     const db = new Database(libraryLayout(libraryDir).catalog);
     expect(db.prepare(`DELETE FROM features WHERE kind = 'miniature'`).run().changes).toBe(2);
+    expect(
+      db.prepare(`UPDATE settings SET value = '{}' WHERE key = 'feature-versions-checked'`).run()
+        .changes,
+    ).toBe(1);
     db.close();
 
     library = await openLibrary();
