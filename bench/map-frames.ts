@@ -46,11 +46,10 @@ import { openLibrary, type Library } from '../src/main/engine/library.ts';
 import { libraryLayout } from '../src/main/engine/paths.ts';
 import { startServer, type RunningServer } from '../src/main/serve/server.ts';
 import { mulberry32 } from '../src/shared/seeded-random.ts';
+import { chromiumExecutable } from '../test/helpers/chromium.ts';
 import { machine, median } from './machine.ts';
 
 const root = join(import.meta.dirname, '..');
-/** Debian's Chromium, as the e2e specs use. */
-const CHROMIUM = '/usr/bin/chromium';
 /**
  * The map's own files: what --baseline takes from the older commit. The stylesheet too, since
  * the map's thumbnails were once DOM images styled there.
@@ -82,7 +81,7 @@ export interface MapFramesOptions {
    * by default each build zooms until its thumbnails have replaced the dots.
    */
   zoomSteps?: number;
-  /** The browser to drive. Default /usr/bin/chromium. */
+  /** The browser to drive. Default: the one the e2e specs use (test/helpers/chromium.ts). */
   chromium?: string;
   /**
    * Let Chromium pick its GPU instead of forcing SwiftShader: for a machine with a real GPU. The
@@ -622,7 +621,7 @@ export async function runMapFramesBench(options: MapFramesOptions = {}) {
   const runs = options.runs ?? 2;
   const seed = options.seed ?? 7;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const executablePath = options.chromium ?? CHROMIUM;
+  const executablePath = options.chromium ?? (await chromiumExecutable()).path;
   if (!existsSync(executablePath))
     throw new Error(`map-frames needs Chromium at ${executablePath}`);
   const started = performance.now();

@@ -17,6 +17,7 @@ import {
 } from '@playwright/test';
 import { openLibrary } from '../src/main/engine/library.ts';
 import { rendererBuildDir, startServer } from '../src/main/serve/server.ts';
+import { chromiumExecutable } from '../test/helpers/chromium.ts';
 import { makePhotoFolder, type PhotoFolder, type PhotoFolderOptions } from './photo-folder.ts';
 
 export interface ShoeboxOptions {
@@ -120,7 +121,10 @@ export const test = base.extend<{ app: ShoeboxApp } & ShoeboxOptions>({
       cleanups.push(() => library.close());
       const server = await startServer({ library, rendererDir: rendererBuildDir(), port: 0 });
       cleanups.unshift(() => server.close());
-      const browser = await chromium.launch(testInfo.project.use.launchOptions);
+      const browser = await chromium.launch({
+        ...testInfo.project.use.launchOptions,
+        executablePath: (await chromiumExecutable()).path,
+      });
       cleanups.unshift(() => browser.close());
       const context = await browser.newContext({
         viewport: viewport ?? { width: 1360, height: 860 },

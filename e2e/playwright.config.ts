@@ -1,22 +1,17 @@
 // End-to-end specs drive the real UI over the real engine and real files. The same specs run in
-// two projects: Debian's Chromium against `shoebox serve` (startServer in-process), and the
-// desktop app through Playwright's _electron when an Electron binary is installed.
+// two projects: Chromium (the npm one, see test/helpers/chromium.ts) against `shoebox serve`
+// (startServer in-process), and the desktop app through Playwright's _electron when an Electron
+// binary is installed.
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs } from '../test/helpers/chromium.ts';
 import type { ShoeboxOptions } from './fixtures.ts';
-
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export default defineConfig<ShoeboxOptions>({
   testDir: '.',
   testMatch: '*.spec.ts',
   outputDir: './artifacts',
+  // Finds (and on a fresh clone unpacks) the browser once, before any spec, and names it.
+  globalSetup: './global-setup.ts',
   // Two shared cores: one spec at a time, each with its own engine and decode worker.
   workers: 1,
   fullyParallel: false,
@@ -37,7 +32,8 @@ export default defineConfig<ShoeboxOptions>({
       use: {
         shell: 'browser',
         browserName: 'chromium',
-        launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
+        // The executable is added by the fixture, from chromiumExecutable().
+        launchOptions: { args: [...chromiumArgs] },
       },
     },
     { name: 'electron', use: { shell: 'electron' } },

@@ -14,6 +14,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
+import { chromiumArgs, chromiumExecutable } from '../../../test/helpers/chromium.ts';
 import { makeTempDir, waitFor } from '../../../test/helpers/temp.ts';
 import { openLibrary, type Library } from '../engine/library.ts';
 import { resolveMedia } from '../handlers/media.ts';
@@ -24,7 +25,6 @@ import { startServer, type RunningServer } from './server.ts';
 const SECRET = 'SHOEBOX-SECRET-7f3a9c';
 let indexHtml = '';
 const appJs = 'window.externalRan = true;';
-const CHROMIUM = '/usr/bin/chromium';
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let library: Library;
@@ -301,22 +301,15 @@ const onlyOwnScript = {
   title: 'Shoebox',
 };
 
-describe.skipIf(!existsSync(CHROMIUM))('the CSP in Chromium', () => {
+describe('the CSP in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      executablePath: (await chromiumExecutable()).path,
+      args: [...chromiumArgs],
     });
-  });
+  }, 180_000); // on a fresh clone this unpacks the npm Chromium first
   afterAll(async () => {
     await browser?.close();
   });
