@@ -5,6 +5,7 @@
 // that change during a build are not lost; and closing ends the worker without leaving the
 // process hanging.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -55,20 +56,34 @@ async function libraryWith(
 /**
  * Runs `job` while probing the engine's event loop: perf_hooks' delay histogram (10 ms
  * resolution), and a 10 ms timer that makes a trivial engine call (a catalog read) and records
- * the longest wait between its turns.
+ * the longest wait between its turns and the most CPU this thread used within one such wait.
+ * A long wait with little CPU is the system giving the core to other processes (a loaded
+ * machine); a long wait full of CPU is this thread held up by work, which is what is tested.
  */
 async function probed<T>(
   library: SyntheticLibrary,
   job: () => Promise<T>,
-): Promise<{ value: T; ms: number; maxDelayMs: number; maxGapMs: number; turns: number }> {
+): Promise<{
+  value: T;
+  ms: number;
+  maxDelayMs: number;
+  maxGapMs: number;
+  maxBusyMs: number | null;
+  turns: number;
+}> {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   let last = performance.now();
+  let lastCpu = threadCpuMs();
   let maxGapMs = 0;
+  let maxBusyMs = 0;
   let turns = 0;
   const timer = setInterval(() => {
     const now = performance.now();
+    const cpu = threadCpuMs();
     maxGapMs = Math.max(maxGapMs, now - last);
+    if (cpu !== null && lastCpu !== null) maxBusyMs = Math.max(maxBusyMs, cpu - lastCpu);
     last = now;
+    lastCpu = cpu;
     turns++;
     library.catalog.photosByIds([1]);
   }, 10);
@@ -80,9 +95,18 @@ async function probed<T>(
     const value = await job();
     const ms = performance.now() - started;
     maxGapMs = Math.max(maxGapMs, performance.now() - last);
+    const cpu = threadCpuMs();
+    if (cpu !== null && lastCpu !== null) maxBusyMs = Math.max(maxBusyMs, cpu - lastCpu);
     // One more turn of the loop, so that a stall that lasted until the job's end is recorded.
     await sleep(25);
-    return { value, ms, maxDelayMs: histogram.max / 1e6, maxGapMs, turns };
+    return {
+      value,
+      ms,
+      maxDelayMs: histogram.max / 1e6,
+      maxGapMs,
+      maxBusyMs: lastCpu === null ? null : maxBusyMs,
+      turns,
+    };
   } finally {
     histogram.disable();
     clearInterval(timer);
@@ -90,6 +114,23 @@ async function probed<T>(
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * CPU time (user + system) of the calling thread, in ms at the kernel's 10 ms tick, from
+ * Linux's /proc/thread-self (a synchronous read runs on the calling thread); null elsewhere.
+ */
+function threadCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    // Fields after the command name, which is in parentheses: utime and stime are 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+/** USER_HZ, 100 on every Linux architecture Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** The stored analysis result `key`, unpacked, for comparing two libraries byte for byte. */
 function stored(library: SyntheticLibrary, key: string) {
@@ -144,9 +185,11 @@ describe('analysis off the engine thread', () => {
       runs.push({ duplicates, clusters });
     }
     const [w, i] = runs as [(typeof runs)[0], (typeof runs)[0]];
-    const report = (r: { ms: number; maxDelayMs: number; maxGapMs: number; turns: number }) =>
+    const report = (r: Awaited<ReturnType<typeof probed>>) =>
       `${Math.round(r.ms)} ms of work, longest event-loop delay ${Math.round(r.maxDelayMs)} ms, ` +
-      `longest gap between engine calls ${Math.round(r.maxGapMs)} ms, ${r.turns} calls`;
+      `longest gap between engine calls ${Math.round(r.maxGapMs)} ms ` +
+      `(most CPU in one gap ${r.maxBusyMs === null ? 'unknown' : `${Math.round(r.maxBusyMs)} ms`}), ` +
+      `${r.turns} calls`;
     const detail = [
       `idle: ${report(idle)}`,
       `worker graph: ${report(w.duplicates)}`,
@@ -169,18 +212,23 @@ describe('analysis off the engine thread', () => {
       expect(r.ms, detail).toBeGreaterThan(300);
     }
     for (const r of [w.duplicates, w.clusters]) {
-      // ...and in the worker the engine's loop never stops for long: typically 20-60 ms here
-      // (the bound leaves room for a 2-core machine shared with other work, where the worker
-      // and other processes compete with the engine's thread for a core).
-      expect(r.maxDelayMs, detail).toBeLessThan(Math.min(250, r.ms / 4));
-      expect(r.maxGapMs, detail).toBeLessThan(Math.min(250, r.ms / 4));
+      // ...and in the worker the engine's thread is never held up by it for long. Where the
+      // thread's CPU time can be read, the bound is on the CPU it spent within one wait between
+      // turns: on a 2-core machine shared with other work, the worker and other processes also
+      // take the core away from the engine's thread (waits of 475 ms at a load average of 20),
+      // which no code of ours can prevent. Elsewhere, the wait itself (typically 20-60 ms).
+      const held = r.maxBusyMs ?? Math.max(r.maxDelayMs, r.maxGapMs);
+      expect(held, detail).toBeLessThan(Math.min(250, r.ms / 4));
       // A trivial engine call ran on most 10 ms ticks.
       expect(r.turns, detail).toBeGreaterThan(r.ms / 40);
     }
     for (const r of [i.duplicates, i.clusters]) {
       // Inline, the same probe sees the loop stopped for most of the work.
+      // (The gap between engine calls, not the event-loop delay histogram: on a loaded machine
+      // the histogram once read 10 ms through a 10 s inline stall that the gap saw whole.)
       expect(r.maxGapMs, detail).toBeGreaterThan(r.ms / 2);
-      expect(r.maxDelayMs, detail).toBeGreaterThan(r.ms / 2);
+      // ...and the CPU reading sees the thread busy through it (seconds of CPU inline).
+      if (r.maxBusyMs !== null) expect(r.maxBusyMs, detail).toBeGreaterThan(250);
     }
 
     // The same answers: duplicate groups, clusters, and what is stored for the next start.

@@ -57,8 +57,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Unlock first: run as any user but root, the removal cannot read a folder left at 0o000
+  // (by a test that failed before unlocking it, or by the one that never does).
+  for (const path of locked) await chmod(path, 0o755).catch(() => undefined);
   await work?.remove();
 });
+
+/** Paths a test has taken every permission from, unlocked before the temporary folder goes. */
+const locked: string[] = [];
+
+async function lock(path: string): Promise<void> {
+  locked.push(path);
+  await chmod(path, 0o000);
+}
 
 async function asOtherUser(libraryDir: string, photos: string): Promise<Seen> {
   const { stdout } = await run(process.execPath, ['--import', TSX, ENTRY, libraryDir, photos], {
@@ -88,7 +99,7 @@ describe.skipIf(skipReason !== null)('folders and files Shoebox may not read', (
     await photo(join(photos, 'open', 'a.jpg'), 1);
     await photo(join(photos, 'locked', 'b.jpg'), 2);
     await photo(join(photos, 'private.jpg'), 3);
-    await chmod(join(photos, 'private.jpg'), 0o000);
+    await lock(join(photos, 'private.jpg'));
     const libraryDir = await libraryFolder('library');
 
     const first = await asOtherUser(libraryDir, photos);
@@ -98,7 +109,7 @@ describe.skipIf(skipReason !== null)('folders and files Shoebox may not read', (
       { path: 'private.jpg', reason: 'Shoebox does not have permission to read this file' },
     ]);
 
-    await chmod(join(photos, 'locked'), 0o000);
+    await lock(join(photos, 'locked'));
     await photo(join(photos, 'open', 'c.jpg'), 4);
     const second = await asOtherUser(libraryDir, photos);
     expect(second.folderErrors).toEqual([
@@ -129,7 +140,7 @@ describe.skipIf(skipReason !== null)('folders and files Shoebox may not read', (
     const photos = join(work.path, 'Closed');
     await mkdir(photos);
     await photo(join(photos, 'x.jpg'), 9);
-    await chmod(photos, 0o000);
+    await lock(photos);
     const seen = await asOtherUser(await libraryFolder('library-2'), photos);
     expect(seen.folderError).toBe(`Shoebox does not have permission to read ${photos}.`);
     expect(seen.indexed).toEqual([]);
