@@ -4,7 +4,7 @@
 // has them, analysis keeps using the fingerprint, so screens never mix two models.
 import type { Catalog } from './catalog/catalog.ts';
 import { loadEmbeddingSet } from './catalog/embedding-sets.ts';
-import { FINGERPRINT_DIM } from './features/analyse.ts';
+import { FINGERPRINT_DIM } from './features/fingerprint.ts';
 import { FINGERPRINT_VERSION } from './features/versions.ts';
 import { EmbeddingService } from './embed/embedding-service.ts';
 import {

@@ -16,13 +16,22 @@
 // New photos are placed without recomputing (placeNewPoints): at the similarity-weighted mean of
 // their nearest already-placed neighbours, plus a small deterministic jitter. A fitted UMAP
 // model cannot be kept across restarts, and this needs nothing but the stored coordinates.
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { UMAP } from 'umap-js';
-import { findABParams } from 'umap-js/dist/umap.js';
+import type * as UmapJs from 'umap-js';
+import type * as UmapJsInternals from 'umap-js/dist/umap.js';
 import { cosineDistanceRows, mulberry32 } from './cluster-scores.ts';
 import type { EmbeddingSet } from './clusters.ts';
 import { fitPca, projectPca } from './pca.ts';
 import { workerThreadTarget } from './worker-thread.ts';
+
+// umap-js is loaded by the layout itself (in its worker thread), not by the engine thread that
+// only places new points and starts that worker.
+// (Not named `require`: electron-vite declares its own in every chunk that mentions it.)
+const loadPackage = createRequire(import.meta.url);
+const umapJs = (): typeof UmapJs => loadPackage('umap-js') as typeof UmapJs;
+const umapJsInternals = (): typeof UmapJsInternals =>
+  loadPackage('umap-js/dist/umap.js') as typeof UmapJsInternals;
 
 /** k nearest neighbours per row: indices are rows of the embedding set (-1 = none). */
 export interface Knn {
@@ -330,7 +339,7 @@ function optimiseTyped(
   params: { minDist: number; spread: number; seed: number },
   onEpoch: (done: number) => void,
 ): void {
-  const { a, b } = findABParams(params.spread, params.minDist);
+  const { a, b } = umapJsInternals().findABParams(params.spread, params.minDist);
   let wmax = 0;
   for (const v of graph.vals) if (v > wmax) wmax = v;
   // Edges too weak to be sampled even once over all epochs are dropped, as in umap-learn.
@@ -497,7 +506,7 @@ export function computeLayout(
   if (engine === 'umap-js') {
     t0 = now();
     onProgress?.({ phase: 'graph', done: 0, total: 1 });
-    const umap = new UMAP({ nNeighbors: width, nEpochs, minDist, spread, random });
+    const umap = new (umapJs().UMAP)({ nNeighbors: width, nEpochs, minDist, spread, random });
     const rows = (a: Int32Array | Float32Array) =>
       Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * width, (i + 1) * width)));
     umap.setPrecomputedKNN(rows(idx), rows(dist));

@@ -16,7 +16,16 @@
 // lists that held a removed photo from neighbours of neighbours (NN-descent's local join).
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import { createRequire } from 'node:module';
+import type * as Usearch from 'usearch';
+import type { Index } from 'usearch';
+
+// usearch, a native module, is loaded when a graph first needs its HNSW index (beyond
+// DEFAULT_EXACT_LIMIT photos), so opening a library and one-shot commands do not pay for it.
+// (Not named `require`: electron-vite declares its own in every chunk that mentions it.)
+const loadPackage = createRequire(import.meta.url);
+let usearchModule: typeof Usearch | null = null;
+const usearch = (): typeof Usearch => (usearchModule ??= loadPackage('usearch') as typeof Usearch);
 
 export interface EmbeddingSet {
   /** Photo ids: integers in [0, 2^31), since -1 marks an empty neighbour slot. */
@@ -507,6 +516,7 @@ export class NeighbourGraph {
 
   /** An empty HNSW index with this graph's settings. */
   private newIndex(): Index {
+    const { Index, MetricKind, ScalarKind } = usearch();
     return new Index({
       dimensions: this.dim,
       metric: MetricKind.Cos,

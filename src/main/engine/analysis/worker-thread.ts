@@ -1,8 +1,8 @@
-// Where a worker thread's entry file is and how to start it. From TypeScript sources (tests, the
-// CLI through tsx) the entry is `<name>.ts` and needs tsx's loader unless this process already
-// runs under it; from the electron-vite build it is `<name>.js` beside the chunk that starts it
-// (each worker entry is an input of its own in electron.vite.config.ts, and every chunk of the
-// main build lands flat in out/main), which runs as is.
+// Where a worker thread's entry file is and how to start it. From TypeScript sources (tests,
+// benches through tsx) the entry is `<name>.ts` and needs tsx's loader unless this process
+// already runs under it; from a build it is `<name>.js` beside the chunk that starts it (each
+// worker entry is an input of its own in electron.vite.config.ts and scripts/build-cli.mjs, and
+// every chunk lands flat in out/main or dist/cli), which runs as is.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 

@@ -1,5 +1,6 @@
-// Finds a worker's entry file whether Shoebox runs from its TypeScript sources (CLI, tests: the
-// worker needs the tsx loader) or from the bundled build (Electron: a .js file beside the chunk).
+// Finds a worker's entry file whether Shoebox runs from its TypeScript sources (tests, benches:
+// the worker needs the tsx loader) or from a bundled build (the CLI's dist/cli, Electron's
+// out/main: a .js file beside the chunk).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';

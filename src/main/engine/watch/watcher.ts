@@ -4,7 +4,8 @@
 // the system refuses more watches (inotify limits, too many open files), watching stops and the
 // library falls back to periodic rescans, and says so.
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'chokidar';
+// chokidar is loaded when watching starts: one-shot commands never watch.
+import type { FSWatcher, watch } from 'chokidar';
 import { isIgnoredPath } from '../scan/candidates.ts';
 
 export interface WatchBatch {
@@ -53,11 +54,11 @@ export class FolderWatcher extends EventEmitter<WatcherEvents> {
 
   /** Watches exactly these folders (replacing any earlier set). Resolves once watching is live. */
   async watchFolders(folders: readonly string[]): Promise<void> {
+    const create = this.options.createWatcher ?? (await import('chokidar')).watch;
     await this.stop();
     if (folders.length === 0) return;
     const excluded = new Set(this.options.excludeRealPaths ?? []);
     const roots = new Set(folders);
-    const create = this.options.createWatcher ?? watch;
     const watcher = create([...folders], {
       ignoreInitial: true,
       // The roots themselves are never ignored, even when the user keeps photos in a dot folder.
