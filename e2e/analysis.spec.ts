@@ -191,6 +191,10 @@ test('duplicates, clusters, colours, similar and the map over real photos', asyn
     await expect(
       page.getByRole('group', { name: 'Silhouette by number of clusters' }),
     ).toBeVisible();
+    // Why this k, in words, beside the k control.
+    await expect(
+      page.getByText(/^k = \d+: .*the largest holds \d+ % of the photos\.$/),
+    ).toBeVisible();
     const size = Number(
       /([\d,]+) photos/.exec(
         (await cards.first().getByTestId('cluster-size').textContent()) ?? '',

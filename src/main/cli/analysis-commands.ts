@@ -120,6 +120,7 @@ export const clustersCommand: Command = {
         {
           k: view.k,
           method: view.method,
+          reason: view.reason,
           scores: {
             silhouette: view.scores.silhouette.map((s) => ({ k: s.k, value: round(s.value) })),
             daviesBouldin: view.scores.daviesBouldin.map((s) => ({
@@ -133,6 +134,7 @@ export const clustersCommand: Command = {
         () =>
           [
             `${view.k} clusters (${view.method}, ${view.model}):`,
+            view.reason,
             ...clusters.map((c) => `  #${c.id}  ${c.size} photos, represented by ${c.medoid}`),
           ].join('\n'),
       );

@@ -141,11 +141,22 @@ describe('shoebox CLI', () => {
     expect(clusters).toMatchObject({
       k: 2,
       method: expect.any(String),
+      reason: expect.stringMatching(
+        /^k = 2, as chosen; the largest group holds \d+ % of the photos\.$/,
+      ),
       scores: expect.any(Object),
     });
     expect(clusters.clusters.flatMap((c: { members: string[] }) => c.members).sort()).toHaveLength(
       6,
     );
+    // Auto k says why, and the two copies (a near-duplicate group) share a cluster.
+    const auto = await run('clusters');
+    expect(auto.reason).toMatch(/^(k = \d+: |One group)/);
+    const clusterOf = (path: string) =>
+      auto.clusters.findIndex((c: { members: string[] }) => c.members.includes(path));
+    expect(clusterOf(join(photos, 'a.jpg'))).toBe(clusterOf(join(photos, 'a copy.jpg')));
+    const humanClusters = await shoebox(['clusters', '--library', library]);
+    expect(humanClusters.stdout.split('\n')[1]).toBe(auto.reason);
     const colours = await run('colours', '#808080,#ffffff', '--k', '3');
     expect(colours.results).toHaveLength(3);
     expect(colours.results[0]).toEqual({
@@ -247,5 +258,7 @@ describe('shoebox CLI', () => {
     expect(result.indexed).toBe(total - before);
     expect(result.failed).toEqual([]);
     expect(indexedCount()).toBe(total);
-  });
+    // Every run starts the decode workers and their face detector afresh: longer than the
+    // default limit on a loaded machine.
+  }, 120_000);
 });

@@ -103,22 +103,33 @@ export function cosineDistanceMatrix(
  * Mean silhouette over n points given their distance matrix and cluster labels 0..k-1.
  * s(i) = (b - a) / max(a, b) with a the mean distance to the rest of its own cluster and b the
  * smallest mean distance to another cluster; points alone in their cluster score 0 (Rousseeuw).
+ * With `weights`, point i stands for weights[i] photos at its place (a near-duplicate group's
+ * representative): means and the overall mean count photos, and a point's own copies sit at
+ * distance 0 in its cluster, exactly as if every photo were a row of the matrix.
  */
 export function silhouetteFromMatrix(
   matrix: Float32Array,
   n: number,
   labels: Int32Array,
   k: number,
+  weights?: Float64Array,
 ): number {
   if (k < 2 || n < 2) return 0;
-  const sizes = new Int32Array(k);
-  for (let i = 0; i < n; i++) sizes[labels[i]!]!++;
+  const sizes = new Float64Array(k);
+  let photos = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights ? weights[i]! : 1;
+    sizes[labels[i]!]! += w;
+    photos += w;
+  }
   const sums = new Float64Array(k);
   let total = 0;
   for (let i = 0; i < n; i++) {
     sums.fill(0);
     const row = i * n;
-    for (let j = 0; j < n; j++) sums[labels[j]!]! += matrix[row + j]!;
+    // Two loops rather than a weight of 1: this is the inner loop of every k's score.
+    if (weights) for (let j = 0; j < n; j++) sums[labels[j]!]! += weights[j]! * matrix[row + j]!;
+    else for (let j = 0; j < n; j++) sums[labels[j]!]! += matrix[row + j]!;
     const own = labels[i]!;
     const ownSize = sizes[own]!;
     if (ownSize <= 1) continue;
@@ -131,9 +142,9 @@ export function silhouetteFromMatrix(
     }
     if (b === Infinity) continue;
     const denom = Math.max(a, b);
-    if (denom > 0) total += (b - a) / denom;
+    if (denom > 0) total += ((weights ? weights[i]! : 1) * (b - a)) / denom;
   }
-  return total / n;
+  return total / photos;
 }
 
 /** Mean silhouette computed straight from L2-normalised vectors (cosine distance); O(n^2 dim). */

@@ -9,10 +9,12 @@ import {
 } from './cluster-scores.ts';
 import {
   assignStableIds,
+  chooseK,
   clusterEmbeddings,
   fasterPam,
   hungarian,
   kMedoidsPlusPlus,
+  type KCandidate,
 } from './clusters.ts';
 
 /** Distance matrix of points on a line: |x_i - x_j|. */
@@ -162,10 +164,10 @@ describe('clusterEmbeddings', () => {
   });
 
   it('uses CLARA sampling above maxPamSize and still recovers the clusters', () => {
-    const data = planted(1200, 4, 24, 0.6, 5);
-    const res = clusterEmbeddings(data, { maxPamSize: 300, sampleSize: 250, kMax: 8 });
+    const data = planted(1200, 6, 24, 0.6, 5);
+    const res = clusterEmbeddings(data, { maxPamSize: 300, sampleSize: 250, kMax: 9 });
     expect(res.method).toContain('CLARA');
-    expect(res.k).toBe(4);
+    expect(res.k).toBe(6);
     expect(adjustedRandIndex(labelsOf(res, data.ids), data.truth)).toBeGreaterThan(0.99);
   });
 
@@ -246,5 +248,238 @@ describe('clusterEmbeddings', () => {
     expect(ids[1]).toBe(first.clusters[1]!.id + 10);
     expect(ids[2]).toBe(first.clusters[2]!.id + 10);
     expect(ids[0]).toBe(Math.max(...previous.map((p) => p.id)) + 1);
+  });
+});
+
+/**
+ * A varied library in miniature: two broad families of pictures (55 % and 45 % of the rows),
+ * each made of several looser groups (7 and 6). Row i's group is its `truth`.
+ */
+function nestedEmbeddings(n: number, dim: number, seed: number) {
+  const rnd = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const families = [0, 1].map(() => Array.from({ length: dim }, gauss));
+  const groups: { family: number; centre: number[] }[] = [];
+  for (const [family, count] of [7, 6].entries()) {
+    for (let j = 0; j < count; j++)
+      groups.push({ family, centre: families[family]!.map((v) => v + 0.7 * gauss()) });
+  }
+  const vectors = new Float32Array(n * dim);
+  const truth = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const family = i < n * 0.55 ? 0 : 1;
+    const own = groups.flatMap((g, j) => (g.family === family ? [j] : []));
+    const group = own[i % own.length]!;
+    truth[i] = group;
+    let norm = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = groups[group]!.centre[d]! + 0.6 * gauss();
+      vectors[i * dim + d] = v;
+      norm += v * v;
+    }
+    for (let d = 0; d < dim; d++) vectors[i * dim + d]! /= Math.sqrt(norm);
+  }
+  return { ids: Int32Array.from({ length: n }, (_, i) => 1 + i), vectors, dim, truth };
+}
+
+const largestShare = (res: ReturnType<typeof clusterEmbeddings>, n: number) =>
+  Math.max(...res.clusters.map((c) => c.size)) / n;
+
+describe('choosing k', () => {
+  const curve = (points: [number, number, number][]): KCandidate[] =>
+    points.map(([k, silhouette, largestShare]) => ({ k, silhouette, largestShare }));
+
+  it('keeps a small k only when it separates the photos clearly', () => {
+    const strong = curve([
+      [2, 0.6, 0.6],
+      [3, 0.9, 0.34],
+      [5, 0.4, 0.3],
+      [6, 0.35, 0.3],
+    ]);
+    expect(chooseK(strong)).toMatchObject({ k: 3, rule: 'strong-small' });
+    // A weak peak at 2 (the wallpapers' case) gives way to the floor.
+    const weak = curve([
+      [2, 0.25, 0.55],
+      [3, 0.2, 0.4],
+      [5, 0.18, 0.3],
+      [8, 0.21, 0.2],
+    ]);
+    expect(chooseK(weak)).toMatchObject({ k: 8, rule: 'browsable' });
+    // Strong but barely above the best k at or over the floor: not clearly fewer groups.
+    const close = curve([
+      [2, 0.54, 0.55],
+      [5, 0.2, 0.3],
+      [13, 0.48, 0.08],
+    ]);
+    expect(chooseK(close)).toMatchObject({ k: 13, rule: 'browsable' });
+  });
+
+  it('passes over a k that leaves a giant cluster, and says so when every k does', () => {
+    const giant = curve([
+      [5, 0.3, 0.5],
+      [6, 0.25, 0.38],
+      [7, 0.2, 0.3],
+    ]);
+    expect(chooseK(giant)).toMatchObject({ k: 6, rule: 'browsable' });
+    const allGiant = curve([
+      [5, 0.3, 0.6],
+      [6, 0.25, 0.45],
+      [7, 0.2, 0.5],
+    ]);
+    expect(chooseK(allGiant)).toMatchObject({ k: 6, rule: 'smallest-largest' });
+    expect(chooseK(curve([[2, 0.3, 0.6]]))).toMatchObject({ k: 2, rule: 'too-few' });
+    expect(() => chooseK([])).toThrow();
+  });
+});
+
+describe('automatic k on varied and on clearly grouped photos', () => {
+  it('gives three tight blobs three clusters', () => {
+    const data = planted(300, 3, 32, 0.1, 7);
+    const res = clusterEmbeddings(data);
+    expect(res.k).toBe(3);
+    expect(res.reason).toMatch(/^k = 3: the photos fall into 3 clearly separate groups/);
+    expect(adjustedRandIndex(labelsOf(res, data.ids), data.truth)).toBe(1);
+  });
+
+  it('gives a varied library at least 5 clusters, none over 40 %', () => {
+    const data = nestedEmbeddings(250, 64, 3);
+    const res = clusterEmbeddings(data);
+    expect(res.k).toBeGreaterThanOrEqual(5);
+    expect(res.k).toBeLessThanOrEqual(Math.floor(Math.sqrt(250)));
+    expect(largestShare(res, 250)).toBeLessThanOrEqual(0.4);
+    expect(res.reason).toMatch(/^k = \d+: best separation \(silhouette 0\.\d\d\) between 5 and 15/);
+    expect(adjustedRandIndex(labelsOf(res, data.ids), data.truth)).toBeGreaterThan(0.9);
+    // Plain best silhouette (no floor, no size limit) splits the two families: k = 2, 55 %.
+    const plain = clusterEmbeddings(data, { kFloor: 2, maxShare: 1 });
+    expect(plain.k).toBe(2);
+    expect(largestShare(plain, 250)).toBeCloseTo(0.55, 2);
+  });
+
+  it('splits a broad group that would hold most of the photos', () => {
+    // Half the photos spread thinly around one centre, the rest in 6 tight groups: the best
+    // silhouette keeps the broad half whole; the size limit splits it.
+    const broad = planted(150, 1, 48, 1.2, 31);
+    const tight = planted(150, 6, 48, 0.3, 32);
+    const data = {
+      ids: Int32Array.from({ length: 300 }, (_, i) => 1 + i),
+      vectors: new Float32Array([...broad.vectors, ...tight.vectors]),
+      dim: 48,
+    };
+    const plain = clusterEmbeddings(data, { maxShare: 1 });
+    expect(largestShare(plain, 300)).toBeGreaterThan(0.4);
+    const res = clusterEmbeddings(data);
+    expect(res.k).toBeGreaterThanOrEqual(5);
+    expect(largestShare(res, 300)).toBeLessThanOrEqual(0.4);
+  });
+
+  it('never splits a near-duplicate group, and a medoid is one of its photos', () => {
+    const data = planted(240, 6, 32, 0.6, 13);
+    const groups = new Int32Array(240).fill(-1);
+    // Ordinary groups of near-copies (rows of one planted cluster), and two groups that
+    // straddle planted clusters, the hardest case: their members' nearest medoids differ.
+    for (let g = 0; g < 20; g++) for (const r of [g, g + 6, g + 12]) groups[r] = g;
+    for (const r of [200, 201, 202]) groups[r] = 100;
+    for (const r of [203, 210, 221]) groups[r] = 101;
+    const res = clusterEmbeddings(data, { duplicateGroups: groups });
+    const labels = labelsOf(res, data.ids);
+    const clusterOfGroup = new Map<number, number>();
+    for (let r = 0; r < 240; r++) {
+      const g = groups[r]!;
+      if (g < 0) continue;
+      if (!clusterOfGroup.has(g)) clusterOfGroup.set(g, labels[r]!);
+      expect(labels[r], `row ${r} of group ${g}`).toBe(clusterOfGroup.get(g));
+    }
+    expect(res.method).toContain('near-duplicate groups kept whole');
+    const byId = new Map(Array.from(data.ids, (id, r) => [id, r]));
+    let total = 0;
+    for (const c of res.clusters) {
+      total += c.size;
+      expect(c.memberIds[0]).toBe(c.medoidId);
+      const medoidRow = byId.get(c.medoidId)!;
+      // Every distance is the member's real cosine distance to its own cluster's medoid.
+      for (let i = 0; i < c.size; i++) {
+        const row = byId.get(c.memberIds[i]!)!;
+        let dot = 0;
+        for (let d = 0; d < 32; d++)
+          dot += data.vectors[row * 32 + d]! * data.vectors[medoidRow * 32 + d]!;
+        expect(c.distances[i]!).toBeCloseTo(Math.max(0, 1 - dot), 4);
+      }
+    }
+    expect(total).toBe(240);
+    // Without the groups, the straddling ones are split: the test can fail.
+    const free = labelsOf(clusterEmbeddings(data), data.ids);
+    expect(new Set([203, 210, 221].map((r) => free[r])).size).toBeGreaterThan(1);
+    expect(() => clusterEmbeddings(data, { duplicateGroups: new Int32Array(3) })).toThrow();
+  });
+
+  it('says why for a fixed k and for too few photos', () => {
+    const data = planted(120, 4, 16, 0.5, 2);
+    expect(clusterEmbeddings(data, { k: 8 }).reason).toMatch(/^k = 8, as chosen; the largest/);
+    const three = planted(3, 1, 4, 0.1, 2);
+    expect(clusterEmbeddings(three).reason).toBe('One group: too few photos to compare groups.');
+  });
+});
+
+/** Rows `rows` of a distance matrix of size n, as a matrix of their own. */
+function subMatrix(m: Float32Array, n: number, rows: number[]): Float32Array {
+  const out = new Float32Array(rows.length * rows.length);
+  rows.forEach((a, i) => rows.forEach((b, j) => (out[i * rows.length + j] = m[a * n + b]!)));
+  return out;
+}
+
+describe('near-duplicate groups weigh as many photos as they hold', () => {
+  // A line: a loose group at 0..4 whose photo at 4 has 9 exact copies (10 photos in all), and
+  // a far group at 20..22. Expanded, the copies are rows 6..14; weighted, row 4 weighs 10.
+  const xs = [0, 1, 2, 3, 4, 20, ...Array.from({ length: 9 }, () => 4), 21, 22];
+  const expanded = lineMatrix(xs);
+  const distinct = [0, 1, 2, 3, 4, 5, 15, 16];
+  const matrix = subMatrix(expanded, xs.length, distinct);
+  const weights = Float64Array.from(distinct, (r) => (r === 4 ? 10 : 1));
+
+  it('scores the same silhouette as every photo would', () => {
+    const labels = Int32Array.of(0, 0, 0, 0, 0, 1, 1, 1);
+    const expandedLabels = Int32Array.from(xs, (x) => (x < 10 ? 0 : 1));
+    const all = silhouetteFromMatrix(expanded, xs.length, expandedLabels, 2);
+    expect(silhouetteFromMatrix(matrix, 8, labels, 2, weights)).toBeCloseTo(all, 6);
+    // Counted once, the loose end of the group weighs as much as its heavy end.
+    expect(Math.abs(silhouetteFromMatrix(matrix, 8, labels, 2) - all)).toBeGreaterThan(0.01);
+  });
+
+  it('moves the medoid to the heavy group, as PAM on every photo does', () => {
+    const start = Int32Array.of(0, 5);
+    const once = fasterPam(matrix, 8, start);
+    expect([...once.medoids].sort((a, b) => a - b)).toEqual([2, 6]);
+    const weighted = fasterPam(matrix, 8, start, 50, weights);
+    expect([...weighted.medoids].sort((a, b) => a - b)).toEqual([4, 6]);
+    // Every photo: the medoid sits on the copies (x = 4), at the same total cost.
+    const all = fasterPam(expanded, xs.length, Int32Array.of(0, 5));
+    expect(Math.min(...Array.from(all.medoids, (r) => Math.abs(xs[r]! - 4)))).toBe(0);
+    expect(weighted.cost).toBeCloseTo(all.cost, 6);
+    expect(weighted.cost).toBeCloseTo(4 + 3 + 2 + 1 + 1 + 1, 6);
+  });
+
+  it('chooses the k and the medoids that clustering every photo chooses', () => {
+    // 8 planted clusters of 25 photos, and 100 exact copies of the first photo.
+    const dim = 16;
+    const base = planted(200, 8, dim, 0.7, 5);
+    const n = 300;
+    const vectors = new Float32Array(n * dim);
+    vectors.set(base.vectors);
+    for (let r = 200; r < n; r++) vectors.set(base.vectors.subarray(0, dim), r * dim);
+    const ids = Int32Array.from({ length: n }, (_, i) => 1 + i);
+    const groups = Int32Array.from({ length: n }, (_, r) => (r === 0 || r >= 200 ? 0 : -1));
+    const every = clusterEmbeddings({ ids, vectors, dim });
+    const grouped = clusterEmbeddings({ ids, vectors, dim }, { duplicateGroups: groups });
+    expect(grouped.k).toBe(every.k);
+    const silhouetteAt = (res: typeof every) =>
+      res.scores.silhouette.find((s) => s.k === res.k)!.value;
+    expect(silhouetteAt(grouped)).toBeCloseTo(silhouetteAt(every), 6);
+    // The same medoid pictures (a copy of photo 1 may stand in for it when every photo counts).
+    const picture = (id: number) => (id > 200 ? 1 : id);
+    const medoidsOf = (res: typeof every) => res.clusters.map((c) => picture(c.medoidId)).sort();
+    expect(medoidsOf(grouped)).toEqual(medoidsOf(every));
+    // Counted once, the 101 photos of the group weigh like one, and k comes out otherwise.
+    const once = clusterEmbeddings({ ids: ids.slice(0, 200), vectors: base.vectors, dim });
+    expect(once.k).not.toBe(every.k);
   });
 });

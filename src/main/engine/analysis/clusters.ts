@@ -7,8 +7,18 @@
 // - Size: full PAM up to `maxPamSize` points; beyond it CLARA-style: PAM on seeded samples,
 //   every photo assigned to the nearest medoid, the sample whose medoids cost least on all
 //   photos wins.
-// - k: chosen by the best mean silhouette over a range, with Davies-Bouldin and the elbow cost
-//   reported beside it; or fixed by the caller.
+// - k: chosen by `chooseK` from the silhouette and the largest cluster's share at each k in a
+//   range (Davies-Bouldin and the elbow cost reported beside them), or fixed by the caller.
+//   Plain best silhouette is not enough on real libraries: on ~250 varied wallpapers it picked
+//   k = 2 with one cluster of 55 %, useless for browsing. So k stays at or above a floor (5)
+//   with no cluster over 40 % of the photos, unless a smaller k separates the photos clearly
+//   (a strong silhouette, well above any k at or above the floor): then the data really has
+//   fewer groups. The reason for the k chosen comes back as a sentence.
+// - Near-duplicates: each near-duplicate group is clustered as one point (its first photo) that
+//   weighs as many photos as the group holds, in the medoid cost, the k-medoids++ draw, the
+//   silhouette and the cluster shares: the same as clustering every photo with each group held
+//   together, at the cost of the distinct pictures. Every member then follows its
+//   representative, so a group is never split. Medoids are always real photos.
 // Pure: no database, plain serialisable output with typed arrays for the bulk data.
 import {
   cosineDistanceMatrix,
@@ -49,6 +59,16 @@ export interface ClusterOptions {
   maxPasses?: number;
   /** The last clustering, so ids survive small changes and its medoids seed this run. */
   previous?: readonly PreviousCluster[];
+  /** Auto k: the smallest k chosen unless the photos clearly form fewer groups. Default 5. */
+  kFloor?: number;
+  /** Auto k: the largest share of the photos one cluster may hold, where some k allows it.
+   * Default 0.4. */
+  maxShare?: number;
+  /**
+   * The near-duplicate group of each row (rows with the same number are one group), or -1 for
+   * a photo in none. A group is clustered as one photo and never split.
+   */
+  duplicateGroups?: Int32Array;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -72,6 +92,8 @@ export interface ClusterScores {
 export interface ClusterResult {
   k: number;
   method: string;
+  /** Why this k, in one plain sentence for people (the CLI and the Clusters screen show it). */
+  reason: string;
   scores: ClusterScores;
   /** Largest first. */
   clusters: ClusterInfo[];
@@ -82,7 +104,7 @@ export interface PamResult {
   medoids: Int32Array;
   /** For each point, the slot (0..k-1) of its nearest medoid. */
   labels: Int32Array;
-  /** Sum of distances to the nearest medoid. */
+  /** Sum of distances to the nearest medoid (each times its point's weight, if weighted). */
   cost: number;
   swaps: number;
 }
@@ -90,7 +112,8 @@ export interface PamResult {
 /**
  * k-medoids++ start on a distance matrix: the first medoid uniformly, each next one with
  * probability proportional to the squared distance to the nearest medoid chosen so far.
- * `fixed` medoids (e.g. last run's) are kept and only the rest are sampled.
+ * `fixed` medoids (e.g. last run's) are kept and only the rest are sampled. With `weights`
+ * (photos per point), a point is drawn as often as its photos together would be.
  */
 export function kMedoidsPlusPlus(
   matrix: Float32Array,
@@ -98,6 +121,7 @@ export function kMedoidsPlusPlus(
   k: number,
   random: () => number,
   fixed: readonly number[] = [],
+  weights?: Float64Array,
 ): Int32Array {
   const medoids = new Int32Array(k);
   const nearest = new Float64Array(n).fill(Infinity);
@@ -114,15 +138,33 @@ export function kMedoidsPlusPlus(
     if (count >= k) break;
     add(m);
   }
-  if (count === 0) add(Math.min(n - 1, Math.floor(random() * n)));
+  const weightOf = (o: number) => (weights ? weights[o]! : 1);
+  if (count === 0) {
+    if (weights) {
+      let total = 0;
+      for (let o = 0; o < n; o++) total += weights[o]!;
+      let r = random() * total;
+      let pick = n - 1;
+      for (let o = 0; o < n; o++) {
+        r -= weights[o]!;
+        if (r < 0) {
+          pick = o;
+          break;
+        }
+      }
+      add(pick);
+    } else {
+      add(Math.min(n - 1, Math.floor(random() * n)));
+    }
+  }
   while (count < k) {
     let total = 0;
-    for (let o = 0; o < n; o++) total += nearest[o]! * nearest[o]!;
+    for (let o = 0; o < n; o++) total += weightOf(o) * nearest[o]! * nearest[o]!;
     let pick = -1;
     if (total > 0) {
       let r = random() * total;
       for (let o = 0; o < n; o++) {
-        const w = nearest[o]! * nearest[o]!;
+        const w = weightOf(o) * nearest[o]! * nearest[o]!;
         if (w <= 0) continue;
         r -= w;
         pick = o;
@@ -142,12 +184,15 @@ export function kMedoidsPlusPlus(
  * FasterPAM swap phase on a full n*n distance matrix, starting from `initial` medoids.
  * Each non-medoid candidate is scored against all k removals in one O(n) sweep and the best
  * improving swap is applied at once; stops after a full cycle with no improvement.
+ * With `weights`, point o counts weights[o] times in the cost (it stands for that many photos at
+ * its place): the same medoids as PAM over every photo with each group held together.
  */
 export function fasterPam(
   matrix: Float32Array,
   n: number,
   initial: Int32Array,
   maxPasses = 50,
+  weights?: Float64Array,
 ): PamResult {
   const k = initial.length;
   const medoids = Int32Array.from(initial);
@@ -184,12 +229,15 @@ export function fasterPam(
   };
   for (let o = 0; o < n; o++) rescan(o);
 
+  // A weight of 1 everywhere when none is given keeps one copy of the swap loop; it costs
+  // about as much as the branch it replaces.
+  const w = weights ?? new Float64Array(n).fill(1);
   const removalLoss = new Float64Array(k);
   const computeRemovalLoss = () => {
     removalLoss.fill(0);
     for (let o = 0; o < n; o++) {
       const ds = dSecond[o]!;
-      if (ds !== Infinity) removalLoss[nearest[o]!]! += ds - dNear[o]!;
+      if (ds !== Infinity) removalLoss[nearest[o]!]! += w[o]! * (ds - dNear[o]!);
     }
   };
   computeRemovalLoss();
@@ -211,10 +259,10 @@ export function fasterPam(
         const doj = matrix[row + o]!;
         const dn = dNear[o]!;
         if (doj < dn) {
-          acc += doj - dn;
-          delta[nearest[o]!]! += dn - dSecond[o]!;
+          acc += w[o]! * (doj - dn);
+          delta[nearest[o]!]! += w[o]! * (dn - dSecond[o]!);
         } else if (doj < dSecond[o]!) {
-          delta[nearest[o]!]! += doj - dSecond[o]!;
+          delta[nearest[o]!]! += w[o]! * (doj - dSecond[o]!);
         }
       }
       let best = 0;
@@ -248,7 +296,7 @@ export function fasterPam(
     }
   }
   let cost = 0;
-  for (let o = 0; o < n; o++) cost += dNear[o]!;
+  for (let o = 0; o < n; o++) cost += w[o]! * dNear[o]!;
   return { medoids, labels: nearest, cost, swaps };
 }
 
@@ -419,6 +467,30 @@ export function assignToMedoids(
   return { labels, distances, cost };
 }
 
+/**
+ * Total distance of every photo to its nearest medoid, with each near-duplicate group's photos
+ * counted at their representative (the `pool` row standing for them, `weight` photos), as they
+ * will be assigned; CLARA compares its samples' medoids by it.
+ */
+function poolCost(
+  embeddings: EmbeddingSet,
+  medoidRows: Int32Array,
+  pool: Int32Array,
+  weight: Float64Array,
+): number {
+  const { vectors, dim } = embeddings;
+  let cost = 0;
+  for (const o of pool) {
+    let bd = Infinity;
+    for (let c = 0; c < medoidRows.length; c++) {
+      const d = cosineDistanceRows(vectors, o, vectors, medoidRows[c]!, dim);
+      if (d < bd) bd = d;
+    }
+    cost += weight[o]! * bd;
+  }
+  return cost;
+}
+
 /** Medoid start for k on a sample: the previous medoids (farthest-first if too many) topped
  * up with k-medoids++. */
 function startMedoids(
@@ -427,8 +499,9 @@ function startMedoids(
   k: number,
   random: () => number,
   warm: number[],
+  weights: Float64Array | undefined,
 ): Int32Array {
-  if (warm.length === 0) return kMedoidsPlusPlus(matrix, s, k, random);
+  if (warm.length === 0) return kMedoidsPlusPlus(matrix, s, k, random, [], weights);
   let fixed = warm;
   if (warm.length > k) {
     // Keep the k most spread-out previous medoids so the start stays close to the old clusters.
@@ -445,7 +518,180 @@ function startMedoids(
       for (let i = 0; i < warm.length; i++) near[i] = Math.min(near[i]!, matrix[warm[i]! * s + m]!);
     }
   }
-  return kMedoidsPlusPlus(matrix, s, k, random, fixed);
+  return kMedoidsPlusPlus(matrix, s, k, random, fixed, weights);
+}
+
+/**
+ * A mean silhouette from which a k under the floor is taken for the data's own grouping: about
+ * where Kaufman and Rousseeuw's "reasonable structure" starts (0.51). Varied libraries score far
+ * below it at every k (0.1 to 0.3 on the fingerprint); a few tight groups score 0.7 and more.
+ */
+export const STRONG_SILHOUETTE = 0.5;
+/** ...and it must beat every k at or above the floor by this much, so a tie keeps the floor. */
+export const STRONG_MARGIN = 0.1;
+export const DEFAULT_K_FLOOR = 5;
+export const DEFAULT_MAX_SHARE = 0.4;
+
+/** One k of the range, as `chooseK` weighs it. */
+export interface KCandidate {
+  k: number;
+  silhouette: number;
+  /** The largest cluster's share of the photos at this k (0..1). */
+  largestShare: number;
+}
+
+export interface KChoice {
+  k: number;
+  /** Which rule chose k; `reasonFor` turns it into a sentence once the final sizes are known. */
+  rule: 'strong-small' | 'browsable' | 'smallest-largest' | 'too-few';
+  silhouette: number;
+  /** The best silhouette at or above the floor, for the 'strong-small' sentence. */
+  bestAboveFloor: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * Chooses k from the candidates (ascending k, at least one):
+ * 1. Below the floor only when the photos clearly fall into fewer groups: the best silhouette
+ *    under the floor is at least STRONG_SILHOUETTE and STRONG_MARGIN above the best at or over it.
+ * 2. Else the best silhouette at or above the floor among the k whose largest cluster holds at
+ *    most `maxShare` of the photos (a browsable result).
+ * 3. Else (every such k leaves a giant cluster) the k whose largest cluster is smallest.
+ * With no candidate at or above the floor (a small library), the best silhouette.
+ */
+export function chooseK(
+  candidates: readonly KCandidate[],
+  options: { kFloor?: number; maxShare?: number } = {},
+): KChoice {
+  if (candidates.length === 0) throw new Error('chooseK needs at least one candidate');
+  const floor = options.kFloor ?? DEFAULT_K_FLOOR;
+  const maxShare = options.maxShare ?? DEFAULT_MAX_SHARE;
+  const bestBySilhouette = (ps: readonly KCandidate[]) =>
+    ps.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  const below = candidates.filter((c) => c.k < floor);
+  const above = candidates.filter((c) => c.k >= floor);
+  const to = candidates[candidates.length - 1]!.k;
+  if (above.length === 0) {
+    const best = bestBySilhouette(candidates);
+    return {
+      k: best.k,
+      rule: 'too-few',
+      silhouette: best.silhouette,
+      bestAboveFloor: -1,
+      from: candidates[0]!.k,
+      to,
+    };
+  }
+  const bestAbove = bestBySilhouette(above);
+  const from = above[0]!.k;
+  if (below.length > 0) {
+    const bestBelow = bestBySilhouette(below);
+    if (
+      bestBelow.silhouette >= STRONG_SILHOUETTE &&
+      bestBelow.silhouette >= bestAbove.silhouette + STRONG_MARGIN
+    ) {
+      return {
+        k: bestBelow.k,
+        rule: 'strong-small',
+        silhouette: bestBelow.silhouette,
+        bestAboveFloor: bestAbove.silhouette,
+        from,
+        to,
+      };
+    }
+  }
+  const browsable = above.filter((c) => c.largestShare <= maxShare);
+  if (browsable.length > 0) {
+    const best = bestBySilhouette(browsable);
+    return {
+      k: best.k,
+      rule: 'browsable',
+      silhouette: best.silhouette,
+      bestAboveFloor: bestAbove.silhouette,
+      from,
+      to,
+    };
+  }
+  const flattest = above.reduce((a, b) =>
+    b.largestShare < a.largestShare ||
+    (b.largestShare === a.largestShare && b.silhouette > a.silhouette)
+      ? b
+      : a,
+  );
+  return {
+    k: flattest.k,
+    rule: 'smallest-largest',
+    silhouette: flattest.silhouette,
+    bestAboveFloor: bestAbove.silhouette,
+    from,
+    to,
+  };
+}
+
+const percent = (share: number): string => `${Math.round(share * 100)} %`;
+
+/** The sentence for a choice, with the largest cluster's share of the final clustering. */
+export function reasonFor(
+  choice: KChoice,
+  largestShare: number,
+  options: { kFloor?: number; maxShare?: number } = {},
+): string {
+  const floor = options.kFloor ?? DEFAULT_K_FLOOR;
+  const maxShare = options.maxShare ?? DEFAULT_MAX_SHARE;
+  const sil = choice.silhouette.toFixed(2);
+  const largest = `the largest holds ${percent(largestShare)} of the photos`;
+  switch (choice.rule) {
+    case 'strong-small':
+      return (
+        `k = ${choice.k}: the photos fall into ${choice.k} clearly separate groups ` +
+        `(silhouette ${sil}, against at most ${choice.bestAboveFloor.toFixed(2)} ` +
+        `for ${choice.from} to ${choice.to} groups); ${largest}.`
+      );
+    case 'browsable':
+      return (
+        `k = ${choice.k}: best separation (silhouette ${sil}) between ${choice.from} and ` +
+        `${choice.to} groups with none over ${percent(maxShare)} of the photos; ${largest}.`
+      );
+    case 'smallest-largest':
+      return (
+        `k = ${choice.k}: every k from ${choice.from} to ${choice.to} leaves one group over ` +
+        `${percent(maxShare)} of the photos, and this k the smallest; ${largest}.`
+      );
+    case 'too-few':
+      return (
+        `k = ${choice.k}: best separation (silhouette ${sil}) between ${choice.from} and ` +
+        `${choice.to} groups; too few photos for ${floor} or more; ${largest}.`
+      );
+  }
+}
+
+/**
+ * The photos that stand for themselves while k and the medoids are chosen: every photo in no
+ * near-duplicate group, and the first photo of each group. `representative[row]` is the row
+ * that stands for `row`; `weight[rep]` the number of photos it stands for.
+ */
+function representatives(
+  n: number,
+  groups: Int32Array | undefined,
+): { pool: Int32Array; representative: Int32Array; weight: Float64Array } {
+  const representative = new Int32Array(n);
+  const weight = new Float64Array(n);
+  const firstOf = new Map<number, number>();
+  const pool: number[] = [];
+  for (let row = 0; row < n; row++) {
+    const group = groups ? groups[row]! : -1;
+    let rep = row;
+    if (group >= 0) {
+      const first = firstOf.get(group);
+      if (first === undefined) firstOf.set(group, row);
+      else rep = first;
+    }
+    representative[row] = rep;
+    weight[rep]! += 1;
+    if (rep === row) pool.push(row);
+  }
+  return { pool: Int32Array.from(pool), representative, weight };
 }
 
 /** k-medoids clustering of an embedding set; see the file comment for the method. */
@@ -455,26 +701,41 @@ export function clusterEmbeddings(
 ): ClusterResult {
   const n = embeddings.ids.length;
   const scores: ClusterScores = { silhouette: [], daviesBouldin: [], elbow: [] };
-  if (n === 0) return { k: 0, method: 'empty', scores, clusters: [] };
+  if (n === 0) return { k: 0, method: 'empty', reason: 'No photos yet.', scores, clusters: [] };
+  if (options.duplicateGroups && options.duplicateGroups.length !== n) {
+    throw new RangeError('duplicateGroups must have one entry per photo');
+  }
   const seed = options.seed ?? 1;
   const random = mulberry32(seed);
   const maxPamSize = options.maxPamSize ?? 2500;
-  const full = n <= maxPamSize;
   const fixedK = options.k === undefined || options.k === 'auto' ? null : options.k;
   if (fixedK !== null && (!Number.isInteger(fixedK) || fixedK < 1)) {
     throw new Error(`k must be a positive integer or 'auto', got ${String(options.k)}`);
   }
+  const { pool, representative, weight } = representatives(n, options.duplicateGroups);
+  const grouped = pool.length < n;
+  // m distinct pictures (a near-duplicate group counts once); sampling draws from them.
+  const m = pool.length;
+  const positionOf = new Map<number, number>();
+  for (let p = 0; p < m; p++) positionOf.set(pool[p]!, p);
+  const full = m <= maxPamSize;
   // A sample must hold several photos per cluster, so a large fixed k widens it.
-  const s = full ? n : Math.min(n, Math.max(options.sampleSize ?? 2000, 4 * (fixedK ?? 0)));
+  const s = full ? m : Math.min(m, Math.max(options.sampleSize ?? 2000, 4 * (fixedK ?? 0)));
   const maxPasses = options.maxPasses ?? 50;
   const rowOf = rowIndex(embeddings.ids);
   const warmRows: number[] = [];
   for (const p of options.previous ?? []) {
     const r = rowOf.get(p.medoidId);
-    if (r !== undefined && !warmRows.includes(r)) warmRows.push(r);
+    // A previous medoid that has since joined a near-duplicate group seeds as its group.
+    if (r !== undefined && !warmRows.includes(representative[r]!))
+      warmRows.push(representative[r]!);
   }
+  const kFloor = options.kFloor ?? DEFAULT_K_FLOOR;
+  const maxShare = options.maxShare ?? DEFAULT_MAX_SHARE;
 
   const kMin = Math.max(2, options.kMin ?? 2);
+  // sqrt of the photos, not of the distinct pictures: a library of bursts still wants as many
+  // clusters to browse as its size suggests, as long as there are pictures enough to fill them.
   const kMax = Math.min(options.kMax ?? Math.min(30, Math.floor(Math.sqrt(n))), s - 1);
   const range: number[] = [];
   if (fixedK === null || (options.scoreRange ?? true)) {
@@ -482,23 +743,42 @@ export function clusterEmbeddings(
   }
   if (fixedK === null && range.length === 0) {
     // Too few photos to compare two or more clusters: everything is one cluster.
-    const all = Int32Array.from({ length: n }, (_, i) => i);
     return finish(
       embeddings,
-      Int32Array.of(medoid1(cosineDistanceMatrix(embeddings.vectors, embeddings.dim, all), n)),
+      Int32Array.of(
+        pool[
+          medoid1(
+            cosineDistanceMatrix(embeddings.vectors, embeddings.dim, pool),
+            m,
+            grouped ? Float64Array.from(pool, (r) => weight[r]!) : undefined,
+          )
+        ]!,
+      ),
       1,
       'single cluster (too few photos)',
+      () => 'One group: too few photos to compare groups.',
       scores,
       options.previous,
+      grouped ? representative : null,
     );
   }
-  const targetK = fixedK === null ? -1 : Math.min(fixedK, n);
+  const targetK = fixedK === null ? -1 : Math.min(fixedK, m);
   const claraSamples = full ? 1 : Math.max(1, options.claraSamples ?? 2);
   const progressTotal = range.length + (claraSamples - 1) + 1;
   let progress = 0;
   const tick = () => options.onProgress?.(++progress, progressTotal);
 
-  const rows = full ? sampleRows(n, n, () => 0, []) : sampleRows(n, s, random, warmRows);
+  const fromPositions = (positions: Int32Array) => Int32Array.from(positions, (p) => pool[p]!);
+  const rows = full
+    ? pool
+    : fromPositions(
+        sampleRows(
+          m,
+          s,
+          random,
+          warmRows.map((r) => positionOf.get(r)!),
+        ),
+      );
   const sampleWarm: number[] = [];
   {
     const inSample = new Map<number, number>();
@@ -509,62 +789,91 @@ export function clusterEmbeddings(
     }
   }
   const matrix = cosineDistanceMatrix(embeddings.vectors, embeddings.dim, rows);
-  const scale = n / s;
+  // Each picture weighs as many photos as it stands for, in the medoid cost, the silhouette,
+  // the cluster shares and the elbow: clustering the pictures is then clustering every photo
+  // with each group held together. Counted once, a family of 12 copies weighed like one photo
+  // and the choice drifted to fewer, looser clusters (bench/README.md, cluster quality).
+  const weightsOf = (sampleRows: Int32Array) =>
+    grouped ? Float64Array.from(sampleRows, (r) => weight[r]!) : undefined;
+  const sampleWeights = weightsOf(rows);
+  let sampleWeight = 0;
+  for (let o = 0; o < s; o++) sampleWeight += weight[rows[o]!]!;
+  const scale = n / sampleWeight;
 
   const pamAt = new Map<number, PamResult>();
-  let bestK = targetK;
-  let bestSil = -Infinity;
+  const candidates: KCandidate[] = [];
   for (const k of range) {
-    const pam = fasterPam(matrix, s, startMedoids(matrix, s, k, random, sampleWarm), maxPasses);
+    const pam = fasterPam(
+      matrix,
+      s,
+      startMedoids(matrix, s, k, random, sampleWarm, sampleWeights),
+      maxPasses,
+      sampleWeights,
+    );
     pamAt.set(k, pam);
-    const sil = silhouetteFromMatrix(matrix, s, pam.labels, k);
+    const sil = silhouetteFromMatrix(matrix, s, pam.labels, k, sampleWeights);
     const scatter = new Float64Array(k);
-    const sizes = new Float64Array(k);
+    const photos = new Float64Array(k);
+    let cost = 0;
     for (let o = 0; o < s; o++) {
       const c = pam.labels[o]!;
-      scatter[c]! += matrix[o * s + pam.medoids[c]!]!;
-      sizes[c]!++;
+      const d = matrix[o * s + pam.medoids[c]!]!;
+      const w = weight[rows[o]!]!;
+      scatter[c]! += w * d;
+      photos[c]! += w;
+      cost += w * d;
     }
-    for (let c = 0; c < k; c++) scatter[c] = sizes[c]! > 0 ? scatter[c]! / sizes[c]! : 0;
+    for (let c = 0; c < k; c++) scatter[c] = photos[c]! > 0 ? scatter[c]! / photos[c]! : 0;
     const md = new Float32Array(k * k);
     for (let a = 0; a < k; a++) {
       for (let b = 0; b < k; b++) md[a * k + b] = matrix[pam.medoids[a]! * s + pam.medoids[b]!]!;
     }
     scores.silhouette.push({ k, value: sil });
     scores.daviesBouldin.push({ k, value: daviesBouldin(md, scatter, k) });
-    scores.elbow.push({ k, cost: pam.cost * scale });
-    if (fixedK === null && sil > bestSil) {
-      bestSil = sil;
-      bestK = k;
-    }
+    scores.elbow.push({ k, cost: cost * scale });
+    candidates.push({ k, silhouette: sil, largestShare: Math.max(...photos) / sampleWeight });
     tick();
   }
+  const choice = fixedK === null ? chooseK(candidates, { kFloor, maxShare }) : null;
 
-  const k = bestK;
+  const k = choice ? choice.k : targetK;
   let pam = pamAt.get(k);
   if (!pam) {
     pam =
       k === 1
         ? {
-            medoids: Int32Array.of(medoid1(matrix, s)),
+            medoids: Int32Array.of(medoid1(matrix, s, sampleWeights)),
             labels: new Int32Array(s),
             cost: 0,
             swaps: 0,
           }
-        : fasterPam(matrix, s, startMedoids(matrix, s, k, random, sampleWarm), maxPasses);
+        : fasterPam(
+            matrix,
+            s,
+            startMedoids(matrix, s, k, random, sampleWarm, sampleWeights),
+            maxPasses,
+            sampleWeights,
+          );
   }
-  let bestMedoids = Int32Array.from(pam.medoids, (m) => rows[m]!);
+  let bestMedoids = Int32Array.from(pam.medoids, (medoid) => rows[medoid]!);
   if (!full) {
-    let bestCost = assignToMedoids(embeddings, bestMedoids).cost;
+    let bestCost = poolCost(embeddings, bestMedoids, pool, weight);
     for (let t = 1; t < claraSamples; t++) {
       // Later samples also carry the best medoids so far: CLARA can then only improve on them.
-      const extraRows = sampleRows(n, s, random, Array.from(bestMedoids));
+      const extraRows = fromPositions(
+        sampleRows(
+          m,
+          s,
+          random,
+          Array.from(bestMedoids, (r) => positionOf.get(r)!),
+        ),
+      );
       const m2 = cosineDistanceMatrix(embeddings.vectors, embeddings.dim, extraRows);
       const start = new Int32Array(k);
       for (let c = 0; c < k; c++) start[c] = c; // sampleRows put the must-rows first
-      const res = fasterPam(m2, s, start, maxPasses);
-      const cand = Int32Array.from(res.medoids, (m) => extraRows[m]!);
-      const cost = assignToMedoids(embeddings, cand).cost;
+      const res = fasterPam(m2, s, start, maxPasses, weightsOf(extraRows));
+      const cand = Int32Array.from(res.medoids, (medoid) => extraRows[medoid]!);
+      const cost = poolCost(embeddings, cand, pool, weight);
       if (cost < bestCost) {
         bestCost = cost;
         bestMedoids = cand;
@@ -572,24 +881,41 @@ export function clusterEmbeddings(
       tick();
     }
   }
+  const pictures = grouped ? `${m} distinct pictures of ${n} photos` : `${n} photos`;
   const how =
     (full
-      ? `FasterPAM on all ${n} photos`
-      : `CLARA: FasterPAM on ${claraSamples} samples of ${s}, all ${n} photos assigned`) +
+      ? `FasterPAM on all ${pictures}`
+      : `CLARA: FasterPAM on ${claraSamples} samples of ${s} of ${pictures}, all ${n} photos assigned`) +
     (warmRows.length > 0 ? ', started from the previous medoids' : ', k-medoids++ start') +
-    (fixedK === null ? `; k=${k} by best silhouette in ${kMin}..${kMax}` : `; k=${k} fixed`) +
+    (grouped ? '; near-duplicate groups kept whole' : '') +
+    (choice
+      ? `; k=${k} by silhouette in ${kMin}..${kMax}, at least ${kFloor} unless clearly fewer, largest cluster at most ${percent(maxShare)} where possible`
+      : `; k=${k} fixed`) +
     (range.length > 0 ? (full ? '; scores on all photos' : `; scores on a sample of ${s}`) : '');
-  const result = finish(embeddings, bestMedoids, k, how, scores, options.previous);
+  const result = finish(
+    embeddings,
+    bestMedoids,
+    k,
+    how,
+    (largestShare) =>
+      choice
+        ? reasonFor(choice, largestShare, { kFloor, maxShare })
+        : `k = ${k}, as chosen; the largest group holds ${percent(largestShare)} of the photos.`,
+    scores,
+    options.previous,
+    grouped ? representative : null,
+  );
   tick();
   return result;
 }
 
-function medoid1(matrix: Float32Array, s: number): number {
+/** The point with the least (weighted) distance to all the others. */
+function medoid1(matrix: Float32Array, s: number, weights?: Float64Array): number {
   let best = 0;
   let bestSum = Infinity;
   for (let i = 0; i < s; i++) {
     let sum = 0;
-    for (let j = 0; j < s; j++) sum += matrix[i * s + j]!;
+    for (let j = 0; j < s; j++) sum += (weights ? weights[j]! : 1) * matrix[i * s + j]!;
     if (sum < bestSum) {
       bestSum = sum;
       best = i;
@@ -603,8 +929,10 @@ function finish(
   medoidRows: Int32Array,
   k: number,
   method: string,
+  reason: (largestShare: number) => string,
   scores: ClusterScores,
   previous: readonly PreviousCluster[] | undefined,
+  representative: Int32Array | null,
 ): ClusterResult {
   const { labels, distances } = assignToMedoids(embeddings, medoidRows);
   // A medoid is its own nearest medoid unless two medoids are duplicates; pin it anyway so
@@ -612,6 +940,17 @@ function finish(
   for (let c = 0; c < medoidRows.length; c++) {
     labels[medoidRows[c]!] = c;
     distances[medoidRows[c]!] = 0;
+  }
+  if (representative) {
+    // Every near-duplicate follows the photo that stood for its group (medoids are such photos,
+    // so a medoid keeps its whole group), measured against its new medoid.
+    const { vectors, dim } = embeddings;
+    for (let o = 0; o < labels.length; o++) {
+      const rep = representative[o]!;
+      if (rep === o || labels[o] === labels[rep]) continue;
+      labels[o] = labels[rep]!;
+      distances[o] = cosineDistanceRows(vectors, o, vectors, medoidRows[labels[o]!]!, dim);
+    }
   }
   const ids = previous
     ? assignStableIds(embeddings, medoidRows, labels, previous)
@@ -632,5 +971,6 @@ function finish(
     };
   });
   clusters.sort((a, b) => b.size - a.size || a.id - b.id);
-  return { k, method, scores, clusters };
+  const largestShare = clusters.length > 0 ? clusters[0]!.size / labels.length : 0;
+  return { k, method, reason: reason(largestShare), scores, clusters };
 }
