@@ -1,13 +1,19 @@
-// Indexing benchmark (issue 2): Shoebox's whole pipeline against bare sharp thumbnailing of the
-// same camera-sized JPEGs, side by side in one run, plus the memory of a growing library.
+// Indexing benchmark (issues 2 and 11): Shoebox's whole pipeline in this process, and the whole
+// `npx shoebox index` command as a person runs it (start-up included), against bare sharp
+// thumbnailing of the same camera-sized JPEGs, side by side in alternating runs, plus the memory
+// of a growing library.
 // Run: npx tsx bench/indexing.ts [--photos 200] [--runs 3] [--memory-photos 10000] [--no-memory]
-import { execFileSync } from 'node:child_process';
+//   [--no-pipeline] [--no-command] [--baseline <another checkout>]
+//   --baseline also times `node <dir>/bin/shoebox.js index` of another checkout (e.g. a
+//   `git archive` of an older commit with node_modules linked in): before and after in one run.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { buildCli } from '../scripts/build-cli.mjs';
 import { Library } from '../src/main/engine/library.ts';
 import { makeDetailedPixels } from '../test/fixtures/images.ts';
 import { machine, median } from './machine.ts';
@@ -19,7 +25,7 @@ const BASE_FRAMES = 8;
  * Camera-like JPEGs, cached between runs: a few detailed base frames, each photo a shifted and
  * tinted copy of one of them, so every file has different bytes and real detail.
  */
-async function cameraJpegs(
+export async function cameraJpegs(
   count: number,
   width: number,
   height: number,
@@ -117,6 +123,39 @@ async function shoebox(
   }
 }
 
+/** How to start a `shoebox` command: the program, its first arguments and where. */
+interface Launcher {
+  command: string;
+  args: string[];
+  cwd: string;
+}
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const NPX_SHOEBOX: Launcher = { command: 'npx', args: ['shoebox'], cwd: ROOT };
+
+/**
+ * The whole `shoebox index <folder>` command on a fresh library, spawned as a person runs it:
+ * Node and the command line start, the library opens, the folder is scanned and indexed, the
+ * library closes and the process exits. Returns photos per second over all of that.
+ */
+function shoeboxCommand(folder: string, count: number, launcher: Launcher): number {
+  const libraryDir = join(DATA_ROOT, `library-command-${process.pid}`);
+  execFileSync('rm', ['-rf', libraryDir]);
+  const started = performance.now();
+  const result = spawnSync(
+    launcher.command,
+    [...launcher.args, 'index', folder, '--library', libraryDir, '--json'],
+    { cwd: launcher.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  execFileSync('rm', ['-rf', libraryDir]);
+  if (result.status !== 0)
+    throw new Error(`shoebox index failed (exit ${result.status}): ${result.stderr.trim()}`);
+  const report = JSON.parse(result.stdout) as { indexed: number };
+  if (report.indexed !== count) throw new Error(`indexed ${report.indexed} of ${count}`);
+  return count / seconds;
+}
+
 /** Resident memory of this process and its worker processes, in MB (Linux /proc via ps). */
 function treeRssMb(): { main: number; workers: number } {
   const main = process.memoryUsage().rss / 1024 / 1024;
@@ -180,6 +219,12 @@ export interface IndexingBenchOptions {
   memoryPhotos?: number;
   memory?: boolean;
   workers?: number;
+  /** Time the pipeline inside this process (Library.open + sync). Default true. */
+  pipeline?: boolean;
+  /** Time the whole `npx shoebox index` command. Default true. */
+  command?: boolean;
+  /** Another checkout whose `bin/shoebox.js index` is timed too. */
+  baseline?: string;
 }
 
 export async function runIndexingBench(options: IndexingBenchOptions = {}) {
@@ -192,21 +237,60 @@ export async function runIndexingBench(options: IndexingBenchOptions = {}) {
     await Promise.all(files.map((f) => readFile(f).then((b) => b.length)))
   ).reduce((a, b) => a + b, 0);
   await bareSharp(files.slice(0, 4)); // warm the file cache and sharp
+  const timePipeline = options.pipeline !== false;
+  const timeCommand = options.command !== false;
+  const baseline: Launcher | null = options.baseline
+    ? {
+        command: process.execPath,
+        args: [join(options.baseline, 'bin', 'shoebox.js')],
+        cwd: options.baseline,
+      }
+    : null;
+  if (timeCommand) await buildCli(); // so no timed run pays for rebuilding a stale build
   const bare: number[] = [];
   const full: number[] = [];
   const steady: number[] = [];
-  // Alternating runs, so a noisy neighbour slows both sides alike.
+  const command: number[] = [];
+  const baselineCommand: number[] = [];
+  // With a baseline, this checkout is also timed through `node bin/shoebox.js` like the
+  // baseline, so before and after differ only in the code, not in npx's own cost.
+  const commandViaNode: number[] = [];
+  const viaNode: Launcher = {
+    command: process.execPath,
+    args: [join(ROOT, 'bin', 'shoebox.js')],
+    cwd: ROOT,
+  };
+  // Alternating runs, so a noisy neighbour slows every side alike.
   for (let run = 0; run < runs; run++) {
     bare.push(await bareSharp(files));
-    const shoeboxRun = await shoebox(folder, count, workers);
-    full.push(shoeboxRun.endToEnd);
-    steady.push(shoeboxRun.steady);
-    process.stderr.write(
-      `run ${run + 1}/${runs}: bare sharp ${bare.at(-1)!.toFixed(1)}/s, ` +
-        `shoebox ${full.at(-1)!.toFixed(1)}/s (steady ${steady.at(-1)!.toFixed(1)}/s)\n`,
-    );
+    const line = [`run ${run + 1}/${runs}: bare sharp ${bare.at(-1)!.toFixed(1)}/s`];
+    if (timePipeline) {
+      const shoeboxRun = await shoebox(folder, count, workers);
+      full.push(shoeboxRun.endToEnd);
+      steady.push(shoeboxRun.steady);
+      line.push(
+        `shoebox in-process ${full.at(-1)!.toFixed(1)}/s (steady ${steady.at(-1)!.toFixed(1)}/s)`,
+      );
+    }
+    if (timeCommand) {
+      command.push(shoeboxCommand(folder, count, NPX_SHOEBOX));
+      line.push(`npx shoebox index ${command.at(-1)!.toFixed(1)}/s`);
+    }
+    if (baseline) {
+      commandViaNode.push(shoeboxCommand(folder, count, viaNode));
+      line.push(`node bin/shoebox.js index ${commandViaNode.at(-1)!.toFixed(1)}/s`);
+      baselineCommand.push(shoeboxCommand(folder, count, baseline));
+      line.push(`baseline index ${baselineCommand.at(-1)!.toFixed(1)}/s`);
+    }
+    process.stderr.write(`${line.join(', ')} (load ${loadavg()[0]!.toFixed(1)})\n`);
   }
-  const ratio = median(full) / median(bare);
+  const rates = (values: number[]) =>
+    values.length === 0
+      ? null
+      : { median: round(median(values)), all: values.map((v) => round(v)) };
+  const ratioTo = (values: number[]) =>
+    values.length === 0 ? null : round(median(values) / median(bare), 3);
+  const ratio = full.length > 0 ? median(full) / median(bare) : NaN;
   return {
     benchmark: 'indexing',
     machine: machine(),
@@ -218,15 +302,26 @@ export async function runIndexingBench(options: IndexingBenchOptions = {}) {
     },
     workers,
     runs,
-    bareSharpPhotosPerSecond: { median: round(median(bare)), all: bare.map((v) => round(v)) },
-    shoeboxPhotosPerSecond: { median: round(median(full)), all: full.map((v) => round(v)) },
-    shoeboxSteadyPhotosPerSecond: {
-      median: round(median(steady)),
-      all: steady.map((v) => round(v)),
-    },
-    ratio: round(ratio, 3),
-    steadyRatio: round(median(steady) / median(bare), 3),
+    loadAverageAtEnd: loadavg().map((v) => round(v, 2)),
+    bareSharpPhotosPerSecond: rates(bare),
+    shoeboxPhotosPerSecond: rates(full),
+    shoeboxSteadyPhotosPerSecond: rates(steady),
+    ratio: ratioTo(full),
+    steadyRatio: ratioTo(steady),
     target: { ratio: 0.8, met: ratio >= 0.8 },
+    // The whole command, start-up included, as `npx shoebox index <folder>` (issue 11).
+    commandPhotosPerSecond: rates(command),
+    commandRatio: ratioTo(command),
+    commandTarget: { ratio: 0.8, met: command.length > 0 && median(command) / median(bare) >= 0.8 },
+    baseline: options.baseline
+      ? {
+          checkout: options.baseline,
+          commandPhotosPerSecond: rates(baselineCommand),
+          commandRatio: ratioTo(baselineCommand),
+          thisCheckoutViaNodePhotosPerSecond: rates(commandViaNode),
+          thisCheckoutViaNodeRatio: ratioTo(commandViaNode),
+        }
+      : null,
     memory:
       options.memory === false
         ? null
@@ -247,6 +342,9 @@ if (
       runs: { type: 'string' },
       'memory-photos': { type: 'string' },
       'no-memory': { type: 'boolean' },
+      'no-pipeline': { type: 'boolean' },
+      'no-command': { type: 'boolean' },
+      baseline: { type: 'string' },
     },
   });
   const result = await runIndexingBench({
@@ -254,6 +352,9 @@ if (
     runs: values.runs ? Number(values.runs) : undefined,
     memoryPhotos: values['memory-photos'] ? Number(values['memory-photos']) : undefined,
     memory: !values['no-memory'],
+    pipeline: !values['no-pipeline'],
+    command: !values['no-command'],
+    baseline: values.baseline,
   });
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   if (!existsSync(DATA_ROOT)) process.exitCode = 1;

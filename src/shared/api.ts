@@ -11,8 +11,12 @@ import type {
   FailedPhoto,
   Folder,
   IndexProgress,
+  Face,
   MapLayoutView,
   PaletteColour,
+  PeopleView,
+  PersonCard,
+  PersonFacesPage,
   Photo,
   ScoredPhoto,
 } from './domain.ts';
@@ -145,6 +149,41 @@ export interface CopyProgress {
   bytes: number;
 }
 
+/** A face as the viewer shows it: where it is and whose it is. */
+export interface PhotoFace extends Face {
+  personName: string | null;
+}
+
+/** One of the library's own colour families (see engine/analysis/library-colours.ts). */
+export interface LibraryColour {
+  /** The family's swatch: the share-weighted mean of the library's colours in it. */
+  hex: string;
+  /** A name for people and screen readers, e.g. "light blue", "dark grey". */
+  name: string;
+  /** The part of the library's total picture area in this family, 0..1. */
+  share: number;
+  /** Photos whose palette gives this family at least a tenth of their area. */
+  photos: number;
+}
+
+/** The colours that cover the most picture area across the library, most first. */
+export interface LibraryColours {
+  /** Photos with a palette (the ones a colour search can return). */
+  photos: number;
+  colours: LibraryColour[];
+}
+
+/** What the Clusters screen can show before `clusters.list` answers. */
+export interface ClustersProgress {
+  /**
+   * The last clustering saved for the active embedding (with the automatic k), medoids that are
+   * still in the library only; null when there is none. It may be of an older set of photos.
+   */
+  stored: ClustersView | null;
+  /** What the engine is doing towards the clusters now, or null when it is not working on them. */
+  work: { stage: 'neighbours' | 'clusters'; done: number; total: number } | null;
+}
+
 export interface PhotosChanged {
   added: number[];
   updated: number[];
@@ -188,6 +227,8 @@ function call<R>() {
 
 const photoId = z.number().int().positive();
 const folderId = z.number().int().positive();
+const personId = z.number().int().positive();
+const faceId = z.number().int().positive();
 const none = z.strictObject({});
 const path = z
   .string()
@@ -239,6 +280,8 @@ export const calls = {
       offset: z.number().int().min(0),
       limit: z.number().int().min(1).max(2000),
       folderId: folderId.optional(),
+      /** Only photos in which this person's face was found. */
+      personId: personId.optional(),
     }),
     'engine',
   ),
@@ -321,9 +364,58 @@ export const calls = {
   ),
   /** The map's points; state 'computing' (with progress) while a layout runs: ask again. */
   'map.layout': call<MapLayoutView>()(
-    z.strictObject({ recompute: z.boolean().optional() }),
+    z.strictObject({
+      recompute: z.boolean().optional(),
+      /** Only the points of photos in which this person's face was found. */
+      personId: personId.optional(),
+    }),
     'engine',
   ),
+  /** Everyone whose face was found, each with a representative face; brings people up to date. */
+  'people.list': call<PeopleView>()(none, 'engine'),
+  /** One person's faces, most typical first, a page at a time ('not-found' for an unknown id). */
+  'people.show': call<PersonFacesPage>()(
+    z.strictObject({
+      personId,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(2000),
+    }),
+    'engine',
+  ),
+  /** Names a person (null clears the name). Remembered in the journal, so it survives a rebuild. */
+  'people.rename': call<PersonCard>()(
+    z.strictObject({
+      personId,
+      name: z
+        .string()
+        .trim()
+        .min(1, 'Type a name, or clear it.')
+        .max(100, 'Names can be up to 100 characters.')
+        .refine(
+          (n) => [...n].every((c) => c.charCodeAt(0) >= 32),
+          'A name cannot contain control characters.',
+        )
+        .nullable(),
+    }),
+    'engine',
+  ),
+  /** Makes two people one: `personId`'s faces join `intoPersonId`, which keeps its id and name. */
+  'people.merge': call<PersonCard>()(
+    z
+      .strictObject({ personId, intoPersonId: personId })
+      .refine((a) => a.personId !== a.intoPersonId, 'Pick two different people to merge.'),
+    'engine',
+  ),
+  /**
+   * Takes a face out of its person: to the unclustered faces, or as a new person of its own.
+   * Answers the face's person afterwards (null when unclustered).
+   */
+  'faces.moveOut': call<{ personId: number | null }>()(
+    z.strictObject({ faceId, to: z.enum(['unclustered', 'new-person']) }),
+    'engine',
+  ),
+  /** The faces found in one photo, for the viewer (an empty list when there are none). */
+  'faces.forPhoto': call<PhotoFace[]>()(z.strictObject({ photoId }), 'engine'),
   'similar.photo': call<ScoredPhoto[]>()(
     z.strictObject({ photoId, by: similarBy, k: resultCount }),
     'engine',
@@ -365,6 +457,15 @@ export const calls = {
     }),
     'engine',
   ),
+  /** The library's own most common colour families, for starting a colour search. */
+  'colours.library': call<LibraryColours>()(
+    z.strictObject({
+      count: z.number().int().min(1).max(24, 'Ask for at most 24 colours.').optional(),
+    }),
+    'engine',
+  ),
+  /** Answers at once: the stored clusters to show meanwhile, and how far a computation is. */
+  'clusters.progress': call<ClustersProgress>()(none, 'engine'),
   /** Photos matching a description, by the active CLIP model ('unavailable' without one). */
   'search.text': call<ScoredPhoto[]>()(
     z.strictObject({

@@ -120,6 +120,8 @@ export interface ClusterScores {
 export interface ClustersView {
   k: number;
   method: string;
+  /** Why this k, in one plain sentence ("k = 12: best separation between 5 and 24 groups…"). */
+  reason: string;
   model: string;
   scores: ClusterScores;
   clusters: ClusterCard[];
@@ -155,4 +157,58 @@ export interface ScoredPhoto {
   /** Cosine similarity for content; palette score in [0, 1] for colour. */
   score: number;
   palette?: string[];
+}
+
+// ---- Faces and people ----
+
+/**
+ * Where a face is in its photo, as fractions (0..1) of the photo as displayed (EXIF orientation
+ * applied), so the same box fits the thumbnail, the full image and any size in between.
+ */
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Face {
+  id: number;
+  /** A photo showing this face (faces belong to a photo's content, shared by identical files). */
+  photoId: number;
+  box: FaceBox;
+  /** The detector's confidence, 0..1. */
+  score: number;
+  /** The person the face belongs to, or null when it is unclustered (a stranger). */
+  personId: number | null;
+}
+
+export interface PersonCard {
+  id: number;
+  /** The name the person was given, or null while unnamed. */
+  name: string | null;
+  faceCount: number;
+  photoCount: number;
+  /** The person's most typical face (the medoid of their faces by descriptor distance). */
+  representative: Face;
+  /** The photo `representative` is in: the People screen crops the face from its thumbnail. */
+  representativePhoto: Photo;
+}
+
+export interface PeopleView {
+  /** 'ready' with people; 'empty' when no face has been found (yet). */
+  state: 'ready' | 'empty';
+  /** Largest first. */
+  persons: PersonCard[];
+  /** Faces that belong to no person: seen once, or too unlike everyone else. */
+  unclustered: number;
+  /** Photos still waiting for face detection (indexing runs in the background). */
+  pending: number;
+}
+
+export interface PersonFacesPage {
+  person: PersonCard;
+  total: number;
+  /** Most typical first (nearest the representative). */
+  faces: { face: Face; photo: Photo }[];
 }

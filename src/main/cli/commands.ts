@@ -6,7 +6,7 @@ import { UsageError, WorkError } from './errors.ts';
 import type { Output } from './output.ts';
 import { NoTextModelError } from '../engine/embed/text-search.ts';
 import { runModels } from './models-command.ts';
-import { runServe } from './serve-command.ts';
+import { peopleCommand } from './people-command.ts';
 import { positiveInteger, round } from './numbers.ts';
 import {
   clustersCommand,
@@ -131,6 +131,7 @@ export const commands: Record<string, Command> = {
   clusters: clustersCommand,
   colours: coloursCommand,
   map: mapCommand,
+  people: peopleCommand,
   search: {
     summary: 'CLIP text search (needs a CLIP model)',
     usage: 'search "<text>" [--k K]',
@@ -228,6 +229,10 @@ export const commands: Record<string, Command> = {
     summary: 'serves the full UI to a browser',
     usage: 'serve [--port P] [--host H]',
     options: { port: { type: 'string' }, host: { type: 'string' } },
-    run: runServe,
+    // The server (ws, zod, the contract) is loaded only by this command.
+    async run(context) {
+      const { runServe } = await import('./serve-command.ts');
+      await runServe(context);
+    },
   },
 };

@@ -11,6 +11,7 @@ import type {
 } from '../../shared/api.ts';
 import type { TrashService } from './trash/service.ts';
 import type { AnalysisApi } from './analysis-api.ts';
+import type { PeopleApi } from './faces/people-service.ts';
 import type { ModelListEntry } from './embed/model-store.ts';
 
 // The result shapes are the contract's: one declaration serves the engine and every transport.
@@ -33,6 +34,8 @@ export interface LibraryService {
   readonly trash: TrashService;
   /** Duplicates, clusters, the map, similar and colour search. */
   readonly analysis: AnalysisApi;
+  /** Faces grouped into people: names, merges, faces moved out. */
+  readonly people: PeopleApi;
   /** Photos best matching a text, by the active CLIP model (NoTextModelError without one). */
   searchText(text: string, k: number): Promise<ScoredPhoto[]>;
   /** The built-in fingerprint and every known model: installed, active, where from. */
@@ -57,6 +60,8 @@ export interface LibraryService {
     offset: number;
     limit: number;
     folderId?: number;
+    /** Only photos in which this person's face was found. */
+    personId?: number;
   }): PhotoPage;
   getPhoto(photoId: number): PhotoDetails | null;
   listFailures(): FailedPhoto[];

@@ -13,6 +13,7 @@ import type { OsTrashMover } from './trash/os-trash.ts';
 import { TrashService } from './trash/service.ts';
 import type { ScoredPhoto } from '../../shared/domain.ts';
 import { AnalysisService } from './analysis-service.ts';
+import { PeopleService } from './faces/people-service.ts';
 import {
   fetchModel,
   importModel,
@@ -61,6 +62,8 @@ export interface OpenLibraryOptions {
   models?: StoreOptions;
   /** Phrases for zero-shot cluster labels (default: the built-in vocabulary). */
   labelVocabulary?: readonly string[];
+  /** Look for faces while indexing (default true; benchmarks measure the cost with it off). */
+  faces?: boolean;
 }
 
 export class FolderError extends Error {}
@@ -80,6 +83,8 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
   private readonly indexer: Indexer;
   readonly models: ModelManager;
   readonly analysis: AnalysisService;
+  /** Faces grouped into people, with the user's names, merges and corrections. */
+  readonly people: PeopleService;
   /**
    * Scans, watching and the rest of keeping the catalog current with the disk: scans and watcher
    * batches change the catalog through it, one at a time, in order.
@@ -123,7 +128,9 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
       taskTimeoutMs: options.taskTimeoutMs,
       transport: options.workerTransport,
       retryAfterMs: options.indexRetryMs,
+      faces: options.faces,
     });
+    this.people = new PeopleService(this.catalog, this.journal);
     this.catalogSync = new CatalogSync({
       catalog: this.catalog,
       indexer: this.indexer,
@@ -332,6 +339,8 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
 
   /** Scans every folder (or the given ones) and waits until every resulting job is done. */
   sync(folders?: Folder[]): Promise<SyncReport> {
+    // A sync usually finds work: the decoders load while the folders are walked.
+    this.indexer.warm();
     return this.catalogSync.sync(folders);
   }
 
@@ -367,8 +376,12 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
     offset: number;
     limit: number;
     folderId?: number;
+    personId?: number;
   }): PhotoPage {
-    return this.catalog.listPhotos({ ...query, order: query.sort });
+    const { personId, ...rest } = query;
+    if (personId !== undefined)
+      return this.people.photosOf({ ...rest, personId, order: query.sort });
+    return this.catalog.listPhotos({ ...rest, order: query.sort });
   }
 
   getPhoto(photoId: number): PhotoDetails | null {
@@ -453,6 +466,7 @@ export class Library extends EventEmitter<LibraryEvents> implements LibraryServi
 
   private noteChanges(change: Partial<PhotosChanged>): void {
     this.analysis.invalidate();
+    this.people.markStale();
     this.changes.added.push(...(change.added ?? []));
     this.changes.updated.push(...(change.updated ?? []));
     this.changes.removed.push(...(change.removed ?? []));

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { CopyDestinationError, copyPhotos } from '../engine/export/copy-photos.ts';
+import { PeopleError } from '../engine/faces/face-types.ts';
 import type { LibraryService } from '../engine/library-service.ts';
 import {
   ContractError,
@@ -47,7 +48,7 @@ export function createEngineHandlers(library: LibraryService): EngineHandlers {
       library.setReferenceFolder(folderId, isReference);
       return null;
     },
-    'photos.list': (query) => library.listPhotos(query),
+    'photos.list': (query) => askPeople(() => library.listPhotos(query)),
     'photos.get': ({ photoId }) => library.getPhoto(photoId),
     'duplicates.list': ({ threshold }) => library.analysis.duplicates({ threshold }),
     'duplicates.decide': async ({ photoIds, kind }) => {
@@ -63,7 +64,20 @@ export function createEngineHandlers(library: LibraryService): EngineHandlers {
       library.analysis.clusterMembers(id, offset, limit),
     'clusters.copyTo': ({ id, destination, ticket }) =>
       copyCluster(library, id, destination, ticket),
-    'map.layout': ({ recompute }) => library.analysis.map({ recompute }),
+    'map.layout': async ({ recompute, personId }) => {
+      const layout = await library.analysis.map({ recompute });
+      if (personId === undefined) return layout;
+      const shown = askPeople(() => library.people.photoIdsOf(personId));
+      return { ...layout, points: layout.points.filter((point) => shown.has(point.id)) };
+    },
+    'people.list': () => askPeople(() => library.people.list()),
+    'people.show': ({ personId, offset, limit }) =>
+      askPeople(() => library.people.show(personId, offset, limit)),
+    'people.rename': ({ personId, name }) => askPeople(() => library.people.rename(personId, name)),
+    'people.merge': ({ personId, intoPersonId }) =>
+      askPeople(() => library.people.merge(personId, intoPersonId)),
+    'faces.moveOut': ({ faceId, to }) => askPeople(() => library.people.moveOut(faceId, to)),
+    'faces.forPhoto': ({ photoId }) => askPeople(() => library.people.forPhoto(photoId)),
     'similar.photo': ({ photoId, by, k }) => library.analysis.similarToPhoto(photoId, { by, k }),
     'similar.file': ({ path, by, k }) => library.analysis.similarToFile(path, { by, k }),
     'similar.upload': ({ name, bytesBase64, by, k }) =>
@@ -71,6 +85,8 @@ export function createEngineHandlers(library: LibraryService): EngineHandlers {
         library.analysis.similarToFile(path, { by, k }),
       ),
     'colours.search': ({ colours, k }) => library.analysis.byColours(colours, { k }),
+    'colours.library': ({ count }) => library.analysis.libraryColours({ count }),
+    'clusters.progress': () => library.analysis.clustersProgress(),
     'search.text': async ({ text, k }) => {
       try {
         return await library.searchText(text, k);
@@ -249,6 +265,16 @@ export async function dispatchEngineCall(
     throw new ContractError('unavailable', `${String(name)} is not answered by the engine.`);
   }
   return await handler(parsed);
+}
+
+/** Runs a people question; an unknown id or a bad request crosses as its contract error. */
+function askPeople<T>(question: () => T): T {
+  try {
+    return question();
+  } catch (error) {
+    if (error instanceof PeopleError) throw new ContractError(error.code, error.message);
+    throw error;
+  }
 }
 
 function requireFolder(library: LibraryService, folderId: number): void {

@@ -113,6 +113,37 @@ describe('migrations', () => {
     catalog.close();
   });
 
+  it('migration 6 keeps one row per face of a content, and people with their representative', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 5);
+    expect(migrate(db, 6)).toBe(6);
+    expect(tables(db)).toEqual(expect.arrayContaining(['faces', 'people']));
+    const insert = db.prepare(
+      `INSERT INTO faces (content_hash, face_index, x, y, width, height, score, descriptor)
+       VALUES (?, ?, 0.1, 0.2, 0.3, 0.4, 0.9, ?)`,
+    );
+    const first = Number(insert.run('a', 0, Buffer.alloc(512)).lastInsertRowid);
+    insert.run('a', 1, Buffer.alloc(512));
+    expect(() => insert.run('a', 0, Buffer.alloc(512))).toThrow(/UNIQUE/);
+    db.prepare(`INSERT INTO people (id, representative_face_id) VALUES (7, ?)`).run(first);
+    expect(() =>
+      db.prepare(`INSERT INTO people (id, representative_face_id) VALUES (8, 999)`).run(),
+    ).toThrow(/FOREIGN KEY/);
+    // A face that goes (its photo's content was re-analysed) takes its person's row with it.
+    db.prepare(`DELETE FROM faces WHERE id = ?`).run(first);
+    expect(db.prepare(`SELECT count(*) AS n FROM people`).get()).toEqual({ n: 0 });
+    const plan = (
+      db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM faces WHERE person_id = ?`).all(1) as {
+        detail: string;
+      }[]
+    )
+      .map((row) => row.detail)
+      .join(' | ');
+    expect(plan).toMatch(/INDEX faces_person/);
+    db.close();
+  });
+
   it('is idempotent and refuses a catalog from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

@@ -136,6 +136,39 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'faces and the people they were grouped into',
+    up(db) {
+      // Faces hang off content, like features: identical files share them. face_index is the
+      // face's place in its photo's stable order (top to bottom), so (content, index) names the
+      // same face every time the photo is analysed with the same detector version: the journal
+      // refers to faces that way. person_id is the last grouping's answer (null: a stranger, or
+      // not grouped yet); the person ids themselves and their names live in the journal.
+      db.exec(`
+        CREATE TABLE faces (
+          id           INTEGER PRIMARY KEY,
+          content_hash TEXT NOT NULL,
+          face_index   INTEGER NOT NULL,
+          x            REAL NOT NULL,
+          y            REAL NOT NULL,
+          width        REAL NOT NULL,
+          height       REAL NOT NULL,
+          score        REAL NOT NULL,
+          descriptor   BLOB NOT NULL,
+          person_id    INTEGER,
+          UNIQUE (content_hash, face_index)
+        );
+        CREATE INDEX faces_person ON faces(person_id);
+
+        -- One row per person of the last grouping: its representative (medoid) face.
+        CREATE TABLE people (
+          id                     INTEGER PRIMARY KEY,
+          representative_face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE
+        );
+      `);
+    },
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;

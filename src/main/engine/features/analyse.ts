@@ -170,14 +170,15 @@ export async function analysePhoto(
   bytes: Buffer,
   options: AnalyseOptions = {},
 ): Promise<PhotoAnalysis> {
-  const {
-    format,
-    width,
-    height,
-    orientation,
-    working,
-    exif: exifBlock,
-  } = await decodePhoto(bytes, options);
+  return await analyseDecoded(await decodePhoto(bytes, options), options);
+}
+
+/** Every feature from one decode (decodePhoto's), for callers that also use the working copy. */
+export async function analyseDecoded(
+  decoded: DecodedPhoto,
+  options: AnalyseOptions = {},
+): Promise<PhotoAnalysis> {
+  const { format, width, height, orientation, working, exif: exifBlock } = decoded;
   // The encodes run on libvips threads while the pixel features are computed here.
   const pending = Promise.all([
     readExif(exifBlock),

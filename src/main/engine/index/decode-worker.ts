@@ -7,7 +7,9 @@ import { access, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
-import { analysePhoto } from '../features/analyse.ts';
+import { DEFAULT_MAX_PIXELS, analyseDecoded, decodePhoto } from '../features/analyse.ts';
+import { findFaces, loadScreening, type DetectedFace } from '../faces/detector.ts';
+import type { WorkingImage } from '../features/pixels.ts';
 import { PhotoFailure, failureFromDecoderError } from '../features/failures.ts';
 import { isRawExtension } from '../scan/candidates.ts';
 import {
@@ -82,7 +84,11 @@ async function runTask(task: DecodeTask): Promise<void> {
       send({ type: 'done', taskId: task.taskId, contentHash, size, mtimeMs });
       return;
     }
-    const analysis = await analysePhoto(bytes, { clipInput: task.clipInput });
+    const decoded = await decodePhoto(bytes);
+    const analysis = await analyseDecoded(decoded, { clipInput: task.clipInput });
+    // Faces come from the same decode's working copy (and, only where one is likely, a larger
+    // copy of the same bytes).
+    const faces = task.faces ? await facesOf(decoded.working, bytes) : undefined;
     if (thumbFile && !cachedThumbnail) await writeThumbnail(thumbFile, analysis.thumbnail);
     send({
       type: 'done',
@@ -107,6 +113,7 @@ async function runTask(task: DecodeTask): Promise<void> {
         fingerprint: analysis.fingerprint,
         miniature: analysis.miniature,
         ...(task.clipInput ? { clipInput: analysis.clipInput } : {}),
+        ...(faces ? { faces } : {}),
       },
     });
   } catch (error) {
@@ -125,6 +132,26 @@ async function runTask(task: DecodeTask): Promise<void> {
     });
   }
 }
+
+/**
+ * The photo's faces, or undefined when the face models cannot run here (their package missing or
+ * damaged): the photo still indexes, without a faces record, and is looked at again later. The
+ * reason goes to the log once, not to every photo.
+ */
+async function facesOf(working: WorkingImage, bytes: Buffer): Promise<DetectedFace[] | undefined> {
+  try {
+    return await findFaces(working, bytes, DEFAULT_MAX_PIXELS);
+  } catch (error) {
+    if (!faceFailureLogged) {
+      faceFailureLogged = true;
+      console.error(
+        `Faces are not looked for: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    return undefined;
+  }
+}
+let faceFailureLogged = false;
 
 function askToProceed(taskId: number, contentHash: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -201,4 +228,9 @@ async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
   }
 }
 
-send({ type: 'ready' });
+// The face screening model is loaded before the worker says it is ready, so its start-up (a second
+// or two) never counts against the first photo's time limit. A worker that cannot load it still
+// indexes; its photos are told apart by having no faces record.
+void loadScreening()
+  .catch(() => undefined)
+  .finally(() => send({ type: 'ready' }));

@@ -1,7 +1,7 @@
 // How the features of one photo are stored: one catalog row per kind, each with the version of
 // the algorithm that produced it. Bulk vectors are stored as raw little-endian float32 bytes.
 import type { PaletteColour } from '../../../shared/domain.ts';
-import { FEATURE_VERSIONS } from '../features/versions.ts';
+import { FACES_VERSION, FEATURE_VERSIONS } from '../features/versions.ts';
 import type { FeatureRecord } from '../catalog/catalog.ts';
 import type { ExtractedFeatures } from './protocol.ts';
 
@@ -13,6 +13,8 @@ export const STORED_FEATURE_VERSIONS: Record<string, string> = {
   phash: FEATURE_VERSIONS.phash,
   fingerprint: FEATURE_VERSIONS.fingerprint,
   miniature: FEATURE_VERSIONS.miniature,
+  /** The faces themselves are rows of the faces table; this record says they were looked for. */
+  faces: FACES_VERSION,
 };
 
 const text = new TextEncoder();
@@ -30,6 +32,15 @@ export function toFeatureRecords(features: ExtractedFeatures): FeatureRecord[] {
     { kind: 'phash', version: v.phash!, data: text.encode(features.phash) },
     { kind: 'fingerprint', version: v.fingerprint!, data: floatBytes(features.fingerprint) },
     { kind: 'miniature', version: v.miniature!, data: features.miniature },
+    ...(features.faces
+      ? [
+          {
+            kind: 'faces',
+            version: v.faces!,
+            data: text.encode(JSON.stringify({ count: features.faces.length })),
+          },
+        ]
+      : []),
   ];
 }
 
@@ -42,10 +53,13 @@ export function embeddingRecord(
   return { kind, version, data: floatBytes(vector) };
 }
 
-/** True when every stored feature of this content is at the current algorithm version. */
-export function featuresAreCurrent(stored: ReadonlyMap<string, string>): boolean {
+/**
+ * True when every stored feature of this content is at the current algorithm version (faces
+ * only when they are looked for).
+ */
+export function featuresAreCurrent(stored: ReadonlyMap<string, string>, faces = true): boolean {
   return Object.entries(STORED_FEATURE_VERSIONS).every(
-    ([kind, version]) => stored.get(kind) === version,
+    ([kind, version]) => (kind === 'faces' && !faces) || stored.get(kind) === version,
   );
 }
 

@@ -16,6 +16,7 @@ import {
   toFeatureRecords,
 } from './feature-records.ts';
 import type { DecodeOutcome } from './protocol.ts';
+import { FaceStore } from '../faces/face-store.ts';
 
 /** A file that took the decoder down this many times is given up on. */
 const MAX_ATTEMPTS = 3;
@@ -50,10 +51,14 @@ export interface IndexerOptions {
   transport?: WorkerTransport;
   /** After a pause (a full disk), how long before the queue is tried again. */
   retryAfterMs?: number;
+  /** Look for faces in every photo (default true; benchmarks compare with it off). */
+  faces?: boolean;
 }
 
 export class Indexer extends EventEmitter<IndexerEvents> {
   private readonly pool: DecodePool;
+  private readonly faceStore: FaceStore;
+  private readonly faces: boolean;
   private readonly running = new Set<number>();
   private stopped = false;
   private pumping = false;
@@ -74,11 +79,18 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     private readonly options: IndexerOptions,
   ) {
     super();
+    this.faceStore = new FaceStore(catalog);
+    this.faces = options.faces ?? true;
     this.pool = new DecodePool({
       size: options.workers,
       taskTimeoutMs: options.taskTimeoutMs,
       transport: options.transport,
     });
+  }
+
+  /** Starts the decode workers ahead of the first job (they take a moment to load). */
+  warm(): void {
+    if (!this.stopped) this.pool.warm();
   }
 
   /** Starts working through the queue if it is not already. Call after enqueueing jobs. */
@@ -175,6 +187,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
         this.options.thumbnailDir,
         (hash) => !this.isCurrent(hash, embedding),
         embedding !== null,
+        this.faces,
       );
     } catch (error) {
       if (this.stopped) return;
@@ -236,7 +249,8 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private isCurrent(contentHash: string, embedding: EmbeddingStep | null): boolean {
     const stored = this.catalog.featureVersions(contentHash);
     return (
-      featuresAreCurrent(stored) && (!embedding || stored.get(embedding.kind) === embedding.version)
+      featuresAreCurrent(stored, this.faces) &&
+      (!embedding || stored.get(embedding.kind) === embedding.version)
     );
   }
 
@@ -257,7 +271,10 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       return true;
     }
     const hash = outcome.contentHash!;
-    if (outcome.features) this.catalog.putFeatures(hash, toFeatureRecords(outcome.features));
+    if (outcome.features) {
+      this.catalog.putFeatures(hash, toFeatureRecords(outcome.features));
+      if (outcome.features.faces) this.faceStore.putFaces(hash, outcome.features.faces);
+    }
     if (embedded && 'failure' in embedded) {
       this.catalog.markFailed(photoId, embedded.failure, hash);
       return true;

@@ -49,6 +49,7 @@ export class DecodePool {
   private readonly waiters: ((worker: Worker) => void)[] = [];
   private nextTaskId = 1;
   private closed = false;
+  private started = false;
   private readonly options: Required<PoolOptions>;
 
   constructor(options: PoolOptions) {
@@ -59,6 +60,16 @@ export class DecodePool {
       maxOldSpaceMb: options.maxOldSpaceMb ?? 256,
       transport: options.transport ?? 'process',
     };
+  }
+
+  /**
+   * Starts the workers, if they are not running yet. The first decode does this anyway; a
+   * caller that knows work is coming (a scan) calls it early so the workers load while it
+   * scans. A library opened only to be read (`shoebox status`) never starts them.
+   */
+  warm(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
     for (let i = 0; i < this.options.size; i += 1) this.addWorker();
   }
 
@@ -69,7 +80,7 @@ export class DecodePool {
   /** Decodes one file. `needsAnalysis` is asked once the content hash is known. */
   /** Analyses a file that is not in the library: every feature, nothing written anywhere. */
   probe(path: string, clipInput = false): Promise<DecodeOutcome> {
-    return this.decode(path, null, () => true, clipInput);
+    return this.decode(path, null, () => true, clipInput, false);
   }
 
   async decode(
@@ -77,10 +88,11 @@ export class DecodePool {
     thumbnailDir: string | null,
     needsAnalysis: (contentHash: string) => boolean,
     clipInput = false,
+    faces = false,
   ): Promise<DecodeOutcome> {
     const worker = await this.acquire();
     await worker.ready;
-    const task: DecodeTask = { taskId: this.nextTaskId++, path, thumbnailDir, clipInput };
+    const task: DecodeTask = { taskId: this.nextTaskId++, path, thumbnailDir, clipInput, faces };
     return new Promise<DecodeOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.retire(
@@ -105,6 +117,7 @@ export class DecodePool {
 
   private acquire(): Promise<Worker> {
     if (this.closed) return Promise.reject(new WorkerCrashedError('the indexer was stopped'));
+    this.warm();
     const worker = this.idle.pop();
     if (worker) return Promise.resolve(worker);
     return new Promise((resolve) => this.waiters.push(resolve));

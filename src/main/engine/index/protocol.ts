@@ -1,6 +1,7 @@
 // Messages between the indexer and its decode worker processes. Typed arrays cross as they are
 // (the processes use the 'advanced' serialisation), never as JSON lists of numbers.
 import type { PhotoAnalysis } from '../features/analyse.ts';
+import type { DetectedFace } from '../faces/face-types.ts';
 
 /**
  * The failure of a file that could not even be opened for want of permission. It is the one
@@ -16,6 +17,8 @@ export interface DecodeTask {
   thumbnailDir: string | null;
   /** Send back the 224x224 RGB crop CLIP needs (only when a CLIP model is active). */
   clipInput: boolean;
+  /** Look for faces (and describe each one) as part of the analysis. */
+  faces: boolean;
 }
 
 /** What a worker sends back: the analysis, less the thumbnail it already wrote to the cache. */
@@ -36,6 +39,11 @@ export interface ExtractedFeatures extends Pick<
   >;
   /** Present when the task asked for it: the embedding step's input, from the same decode. */
   clipInput?: Uint8Array;
+  /**
+   * Present when the task asked for faces and the face models ran: the faces found (possibly
+   * none). Absent when the models could not run, so the photo is looked at again later.
+   */
+  faces?: DetectedFace[];
 }
 
 export type ToWorker =

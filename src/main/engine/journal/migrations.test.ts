@@ -48,6 +48,29 @@ describe('journal migrations', () => {
     ).toThrow();
   });
 
+  it('migration 3 adds people and face assignments, keeping what was there', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrateJournal(db, 2);
+    db.prepare(`INSERT INTO folders (path, added_at) VALUES ('/p', 1)`).run();
+    expect(migrateJournal(db, 3)).toBe(3);
+    expect(tables(db)).toEqual(expect.arrayContaining(['face_people', 'folders', 'people']));
+    expect(db.prepare(`SELECT count(*) AS n FROM folders`).get()).toEqual({ n: 1 });
+    const person = db.prepare(`INSERT INTO people (name, created_at) VALUES (?, 1)`);
+    const first = Number(person.run('Ann').lastInsertRowid);
+    db.prepare(`DELETE FROM people WHERE id = ?`).run(first);
+    // An id is never handed out twice, even after its person went.
+    expect(Number(person.run(null).lastInsertRowid)).toBe(first + 1);
+    const assign = db.prepare(
+      `INSERT INTO face_people (face_key, person_id, pinned) VALUES (?, ?, ?)`,
+    );
+    assign.run('h:0', first + 1, 0);
+    assign.run('h:1', null, 1); // kept out of every person
+    expect(() => assign.run('h:2', null, 0)).toThrow(/CHECK/);
+    expect(() => assign.run('h:3', 999, 1)).toThrow(/FOREIGN KEY/);
+    expect(() => assign.run('h:0', first + 1, 1)).toThrow(/UNIQUE|PRIMARY KEY/);
+  });
+
   it('is idempotent and refuses a journal from a newer version', () => {
     const db = new Database(':memory:');
     migrateJournal(db);

@@ -65,6 +65,33 @@ export const journalMigrations: readonly JournalMigration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'people: their ids and names, and which face belongs to whom',
+    up(db) {
+      db.exec(`
+        -- Every person id ever handed out (AUTOINCREMENT: an id is never reused, so a stale
+        -- reference cannot land on someone else), with the name the user gave, if any.
+        CREATE TABLE people (
+          id         INTEGER PRIMARY KEY AUTOINCREMENT,
+          name       TEXT,
+          created_at INTEGER NOT NULL
+        );
+
+        -- Faces named by content and position ('<content hash>:<index>'), since face rows are
+        -- the catalog's. pinned = 1: the user's decision (merged, moved out, named with this
+        -- person; person_id NULL = kept out of every person), which grouping must follow.
+        -- pinned = 0: what the last grouping said, so person ids stay the same after a rebuild.
+        CREATE TABLE face_people (
+          face_key  TEXT PRIMARY KEY,
+          person_id INTEGER REFERENCES people(id),
+          pinned    INTEGER NOT NULL CHECK (pinned IN (0, 1)),
+          CHECK (pinned = 1 OR person_id IS NOT NULL)
+        ) WITHOUT ROWID;
+        CREATE INDEX face_people_person ON face_people(person_id);
+      `);
+    },
+  },
 ];
 
 export const latestJournalVersion = journalMigrations[journalMigrations.length - 1]?.version ?? 0;

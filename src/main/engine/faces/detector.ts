@@ -1,0 +1,242 @@
+// Finds faces in one decoded photo and describes each by a 128-number vector in which the faces
+// of one person lie close together. The models and the WebAssembly runtime ship inside npm
+// packages (@vladmandic/face-api's model/ folder, @tensorflow/tfjs-backend-wasm's .wasm files)
+// and are read from disk: nothing is downloaded, ever.
+//
+// Cost is what decides the shape (docs/decisions.md, "Faces"): most photos have no face, so
+// every photo pays only for a small, fast detector (Tiny Face Detector, 256 px input) on the
+// working copy the other features already come from. Only a photo where it sees something
+// plausible pays for the accurate detector (SSD MobileNet v1), the 68 landmarks that align each
+// face and the descriptor network, on a larger copy decoded from the same bytes, so that a face
+// a tenth of the photo wide still has enough pixels for a descriptor.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import type { FaceBox } from '../../../shared/domain.ts';
+import type { WorkingImage } from '../features/pixels.ts';
+import type { DetectedFace } from './face-types.ts';
+
+export type { DetectedFace };
+
+/**
+ * Input side of the screening detector (a multiple of 32). Its cost grows with the square of it:
+ * 256 px costs about two thirds of 320 and, at the low bar below, still saw a face in each of
+ * the package's sample photos (at 224 it missed two of six).
+ */
+export const SCREEN_INPUT = 256;
+/** The screening detector's bar: low, since it only decides whether the real look is needed. */
+export const SCREEN_MIN_SCORE = 0.2;
+/** The accurate detector's bar for a face to be kept. */
+export const FACE_MIN_SCORE = 0.5;
+/** Long edge of the copy the accurate detector and the descriptors work on. */
+export const DETAIL_SIZE = 1024;
+/** Faces smaller than this (in pixels of the detail copy) give descriptors too blurred to use. */
+export const MIN_FACE_PIXELS = 24;
+
+// The slice of face-api and TensorFlow.js used here, typed by hand: the packages' own
+// declarations pull in browser types this Node-only module must not depend on.
+interface Tensor {
+  dispose(): void;
+}
+interface Detection {
+  score: number;
+  box: { x: number; y: number; width: number; height: number };
+}
+interface DescribedFace {
+  detection: Detection;
+  descriptor: Float32Array;
+}
+interface Net {
+  loadFromDisk(dir: string): Promise<void>;
+}
+interface FaceApi {
+  tf: {
+    setBackend(name: string): Promise<boolean>;
+    ready(): Promise<void>;
+    getBackend(): string;
+    tensor3d(values: Int32Array, shape: [number, number, number], dtype: 'int32'): Tensor;
+    env(): { set(flag: string, value: unknown): void };
+  };
+  nets: {
+    tinyFaceDetector: Net;
+    ssdMobilenetv1: Net;
+    faceLandmark68Net: Net;
+    faceRecognitionNet: Net;
+  };
+  TinyFaceDetectorOptions: new (o: { inputSize: number; scoreThreshold: number }) => object;
+  SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults: number }) => object;
+  detectAllFaces(
+    input: Tensor,
+    options: object,
+  ): PromiseLike<Detection[]> & {
+    withFaceLandmarks(): { withFaceDescriptors(): PromiseLike<DescribedFace[]> };
+  };
+}
+interface WasmBackend {
+  setWasmPaths(prefix: string, usePlatformFetch?: boolean): void;
+}
+
+// Not named `require`: electron-vite's main build declares its own, and a second one stops the
+// built engine from loading.
+const loadPackage = createRequire(import.meta.url);
+
+/** Where the model weights ship: the face-api package's own model/ folder. */
+export function modelDir(): string {
+  return join(dirname(loadPackage.resolve('@vladmandic/face-api/package.json')), 'model');
+}
+
+let loading: Promise<FaceApi> | null = null;
+let loadingDetail: Promise<FaceApi> | null = null;
+
+/**
+ * Loads TensorFlow.js on its WebAssembly backend and the screening detector (190 kB), once per
+ * process: all a worker needs while it meets no face.
+ */
+export function loadScreening(): Promise<FaceApi> {
+  loading ??= (async () => {
+    // The Node build of face-api that runs on WebAssembly (the package's default entry wants
+    // the native tfjs-node, which downloads a binary at install time).
+    const faceapi = loadPackage('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    const wasm = loadPackage('@tensorflow/tfjs-backend-wasm') as WasmBackend;
+    // The .wasm files from the package folder, read from disk by the runtime itself (false:
+    // not through fetch, which in Node cannot read files).
+    const wasmDir = dirname(loadPackage.resolve('@tensorflow/tfjs-backend-wasm'));
+    wasm.setWasmPaths(`${wasmDir}/`, false);
+    if (!(await faceapi.tf.setBackend('wasm'))) {
+      throw new Error('The face models could not start their WebAssembly runtime.');
+    }
+    await faceapi.tf.ready();
+    await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir());
+    return faceapi;
+  })();
+  // A failed load is not cached: the next photo tries again (and fails with the same sentence).
+  loading.catch(() => (loading = null));
+  return loading;
+}
+
+/**
+ * Loads the accurate detector, the landmarks and the descriptor network (12 MB), once per process,
+ * when the first photo passes the screening.
+ */
+export function loadFaceModels(): Promise<FaceApi> {
+  loadingDetail ??= (async () => {
+    const faceapi = await loadScreening();
+    const dir = modelDir();
+    await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
+    await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
+    await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
+    return faceapi;
+  })();
+  loadingDetail.catch(() => (loadingDetail = null));
+  return loadingDetail;
+}
+
+/** RGB pixels as the int32 HWC tensor face-api takes; alpha composited over white. */
+function toTensor(faceapi: FaceApi, image: WorkingImage): Tensor {
+  const { width, height, channels, data } = image;
+  const rgb = new Int32Array(width * height * 3);
+  for (let p = 0, q = 0; p < width * height; p++, q += 3) {
+    const o = p * channels;
+    if (channels === 4) {
+      const a = data[o + 3]! / 255;
+      rgb[q] = Math.round(data[o]! * a + 255 * (1 - a));
+      rgb[q + 1] = Math.round(data[o + 1]! * a + 255 * (1 - a));
+      rgb[q + 2] = Math.round(data[o + 2]! * a + 255 * (1 - a));
+    } else {
+      rgb[q] = data[o]!;
+      rgb[q + 1] = data[o + 1]!;
+      rgb[q + 2] = data[o + 2]!;
+    }
+  }
+  return faceapi.tf.tensor3d(rgb, [height, width, 3], 'int32');
+}
+
+/** True when the fast screening detector sees anything face-like in the working copy. */
+export async function mightShowFaces(working: WorkingImage): Promise<boolean> {
+  const faceapi = await loadScreening();
+  const input = toTensor(faceapi, working);
+  try {
+    const found = await faceapi.detectAllFaces(
+      input,
+      new faceapi.TinyFaceDetectorOptions({
+        inputSize: SCREEN_INPUT,
+        scoreThreshold: SCREEN_MIN_SCORE,
+      }),
+    );
+    return found.length > 0;
+  } finally {
+    input.dispose();
+  }
+}
+
+/**
+ * The oriented photo at DETAIL_SIZE on its long edge (never enlarged), RGB. Decoded again from
+ * the bytes, because the working copy (384 px) is too small for the descriptors; shrink-on-load
+ * keeps it cheap, and only photos that passed the screening pay for it.
+ */
+export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<WorkingImage> {
+  const { data, info } = await sharp(bytes, {
+    failOn: 'error',
+    limitInputPixels: maxPixels,
+    pages: 1,
+  })
+    .autoOrient()
+    .resize(DETAIL_SIZE, DETAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+    .toColourspace('srgb')
+    .flatten({ background: '#ffffff' })
+    .removeAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 3 };
+}
+
+/** Faces on the detail copy: accurate boxes, aligned by landmarks, each with its descriptor. */
+export async function describeFaces(detail: WorkingImage): Promise<DetectedFace[]> {
+  const faceapi = await loadFaceModels();
+  const input = toTensor(faceapi, detail);
+  try {
+    const found = await faceapi
+      .detectAllFaces(
+        input,
+        new faceapi.SsdMobilenetv1Options({ minConfidence: FACE_MIN_SCORE, maxResults: 100 }),
+      )
+      .withFaceLandmarks()
+      .withFaceDescriptors();
+    const faces: DetectedFace[] = [];
+    for (const { detection, descriptor } of found) {
+      const box = clampBox(detection.box, detail.width, detail.height);
+      if (!box || Math.min(box.width * detail.width, box.height * detail.height) < MIN_FACE_PIXELS)
+        continue;
+      faces.push({ box, score: detection.score, descriptor: Float32Array.from(descriptor) });
+    }
+    // A stable order (top to bottom, then left to right) so a face's index within its photo
+    // means the same face every time the photo is analysed: the journal refers to faces by it.
+    faces.sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+    return faces;
+  } finally {
+    input.dispose();
+  }
+}
+
+/** A detector box (pixels, possibly reaching past the edges) as fractions inside the photo. */
+function clampBox(box: Detection['box'], width: number, height: number): FaceBox | null {
+  const x0 = Math.max(0, box.x);
+  const y0 = Math.max(0, box.y);
+  const x1 = Math.min(width, box.x + box.width);
+  const y1 = Math.min(height, box.y + box.height);
+  if (!(x1 > x0 && y1 > y0)) return null;
+  return { x: x0 / width, y: y0 / height, width: (x1 - x0) / width, height: (y1 - y0) / height };
+}
+
+/**
+ * Every face in a photo, from its working copy (screening) and its bytes (the detail copy).
+ * Throws only when the models cannot run at all; a photo without faces is an empty list.
+ */
+export async function findFaces(
+  working: WorkingImage,
+  bytes: Buffer,
+  maxPixels: number,
+): Promise<DetectedFace[]> {
+  if (!(await mightShowFaces(working))) return [];
+  return await describeFaces(await decodeDetail(bytes, maxPixels));
+}
