@@ -8,6 +8,7 @@ import type {
   MapLayoutView,
   ScoredPhoto,
 } from '../../shared/domain.ts';
+import type { ClustersProgress, LibraryColours } from '../../shared/api.ts';
 
 export interface ColourQuery {
   hex: string;
@@ -34,4 +35,8 @@ export interface AnalysisApi {
     options?: { by?: 'content' | 'colour'; k?: number },
   ): Promise<ScoredPhoto[]>;
   byColours(colours: ColourQuery[], options?: { k?: number }): Promise<ScoredPhoto[]>;
+  /** The library's most common colour families (stored palettes), most area first. */
+  libraryColours(options?: { count?: number }): LibraryColours;
+  /** The stored clusters to show while `clusters` works, and how far that work is; at once. */
+  clustersProgress(): ClustersProgress;
 }

@@ -22,6 +22,7 @@ import type {
   ScoredPhoto,
 } from '../../shared/domain.ts';
 import { labToHex } from '../../shared/colour.ts';
+import type { ClustersProgress, LibraryColours } from '../../shared/api.ts';
 import type { AnalysisApi, ColourQuery } from './analysis-api.ts';
 import {
   contentTag,
@@ -49,6 +50,7 @@ import {
   type DuplicateEdges,
 } from './analysis/duplicates.ts';
 import { suggestKeeper, type KeepCandidate } from './analysis/keep-best.ts';
+import { libraryColours } from './analysis/library-colours.ts';
 import { PICTURE_CHECK_VERSION } from './analysis/picture-check.ts';
 import { LABEL_VOCABULARY, labelClusters, labelPrompt } from './analysis/labels.ts';
 import { knnFromNeighbourIds, placeNewPoints, runLayoutInWorker } from './analysis/layout.ts';
@@ -97,6 +99,12 @@ const INLINE_GRAPH_WORK = 2.5e7;
 const INLINE_GRAPH_PHOTOS = 2_000;
 /** Clustering up to this many photos takes ~20 ms (2-core machine); above it goes to the worker. */
 const INLINE_CLUSTER_PHOTOS = 120;
+/**
+ * The clustering method's version, saved with a clustering: a stored one made by another version
+ * is computed again even if no photo changed. 2: k with a floor and a size limit, near-duplicate
+ * groups kept whole, the reason for k.
+ */
+const CLUSTERING_VERSION = 2;
 
 export interface AnalysisDeps {
   catalog: Catalog;
@@ -179,6 +187,8 @@ export class AnalysisService implements AnalysisApi {
     result: ClusterResult;
   } | null = null;
   private layoutJob: LayoutJob | null = null;
+  /** How far the clustering running now is (the Clusters screen's progress bar). */
+  private clusterWork: { done: number; total: number } | null = null;
   private labelVectors: { modelId: string; vectors: Float32Array[] } | null = null;
 
   constructor(private readonly deps: AnalysisDeps) {}
@@ -304,6 +314,7 @@ export class AnalysisService implements AnalysisApi {
     return {
       k: result.k,
       method: result.method,
+      reason: result.reason,
       model: snap.space.modelId,
       scores: result.scores,
       clusters: result.clusters.flatMap((c) => {
@@ -382,6 +393,7 @@ export class AnalysisService implements AnalysisApi {
       return Promise.resolve({
         k: 0,
         method: 'no photos yet',
+        reason: 'No photos yet.',
         scores: { silhouette: [], daviesBouldin: [], elbow: [] },
         clusters: [],
       });
@@ -409,7 +421,12 @@ export class AnalysisService implements AnalysisApi {
     const key = String(k);
     const stored = this.loadClusters(spaceKey);
     let result: ClusterResult;
-    if (stored && stored.k === key && stored.setKey === setKeyOf(snap)) {
+    if (
+      stored &&
+      stored.k === key &&
+      stored.setKey === setKeyOf(snap) &&
+      stored.algorithm === CLUSTERING_VERSION
+    ) {
       result = stored.result;
     } else {
       // The previous medoids seed the run, so cluster ids stay stable when a few photos arrive.
@@ -422,7 +439,12 @@ export class AnalysisService implements AnalysisApi {
           : await this.runClusters({
               kind: 'clusters',
               set: { ids: snap.set.ids, vectors: snap.set.vectors, dim: snap.set.dim },
-              options: { k: kValue, previous, seed: 1 },
+              options: {
+                k: kValue,
+                previous,
+                seed: 1,
+                duplicateGroups: this.duplicateGroupsOf(snap),
+              },
             });
       this.assertOpen();
       this.saveClusters(spaceKey, key, setKeyOf(snap), result);
@@ -432,25 +454,101 @@ export class AnalysisService implements AnalysisApi {
     return result;
   }
 
+  /**
+   * The near-duplicate group (at the default threshold) of each row of the snapshot, or -1, so a
+   * clustering keeps together every group the Duplicates screen shows by default. The person's
+   * decisions are left out on purpose: a "not duplicates" pair still looks alike, and a group
+   * hidden by "keep all" is still a group of copies.
+   */
+  private duplicateGroupsOf(snap: Snapshot): Int32Array {
+    const groups = groupDuplicates({
+      edges: snap.edges,
+      threshold: this.defaultThreshold(snap.space),
+    });
+    const rowOf = snap.rowOf();
+    const groupOf = new Int32Array(snap.set.ids.length).fill(-1);
+    groups.forEach((group, g) => {
+      for (const id of group.members) {
+        const row = rowOf.get(id);
+        if (row !== undefined) groupOf[row] = g;
+      }
+    });
+    return groupOf;
+  }
+
   private async runClusters(task: ClusterTask): Promise<ClusterResult> {
     const photos = task.set.ids.length;
     const where = this.placement(photos <= INLINE_CLUSTER_PHOTOS);
     const started = performance.now();
-    const result = where === 'inline' ? runClusterTask(task) : await this.worker().run(task);
+    this.clusterWork = { done: 0, total: 0 };
+    let result: ClusterResult;
+    try {
+      result =
+        where === 'inline'
+          ? runClusterTask(task)
+          : await this.worker().run(task, { onProgress: (p) => (this.clusterWork = p) });
+    } finally {
+      this.clusterWork = null;
+    }
     this.deps.onWork?.({ step: 'clusters', where, photos, ms: performance.now() - started });
     return result;
   }
 
+  /**
+   * Answers at once, never computing: the clustering last saved for the active embedding (with
+   * the automatic k), so a screen can show medoids while `clusters` brings them up to date, and
+   * what is being worked on. The neighbour graph job counts as clusters work because a clusters
+   * request waits for it.
+   */
+  clustersProgress(): ClustersProgress {
+    const space = this.deps.models.effectiveSpace();
+    const spaceKey = spaceKeyOf(space);
+    const cached = this.clustersCache;
+    const result =
+      cached?.spaceKey === spaceKey && cached.k === 'auto'
+        ? cached.result
+        : (() => {
+            const stored = this.loadClusters(spaceKey);
+            return stored?.k === 'auto' ? stored.result : null;
+          })();
+    let stored: ClustersView | null = null;
+    if (result && result.clusters.length > 0) {
+      const medoids = this.deps.catalog.photosByIds(result.clusters.map((c) => c.medoidId));
+      stored = {
+        k: result.k,
+        method: result.method,
+        reason: result.reason,
+        model: space.modelId,
+        scores: result.scores,
+        clusters: result.clusters.flatMap((c) => {
+          const medoid = medoids.get(c.medoidId);
+          return medoid ? [{ id: c.id, medoid, size: c.size, label: null }] : [];
+        }),
+      };
+    }
+    const work = this.clusterWork
+      ? { stage: 'clusters' as const, ...this.clusterWork }
+      : this.snapshotRun
+        ? { stage: 'neighbours' as const, done: 0, total: 0 }
+        : this.clusterJobs.size > 0
+          ? { stage: 'clusters' as const, done: 0, total: 0 }
+          : null;
+    return { stored, work };
+  }
+
   private loadClusters(
     spaceKey: string,
-  ): { k: string; setKey: string; result: ClusterResult } | null {
+  ): { k: string; setKey: string; algorithm: number; result: ClusterResult } | null {
     const data = this.deps.catalog.analysisResult('clusters', spaceKey);
     if (!data) return null;
     const { meta, arrays } = unpack<{
       k: string;
       setKey: string;
+      /** Absent in clusterings saved before CLUSTERING_VERSION existed (version 1). */
+      algorithm?: number;
       resultK: number;
       method: string;
+      reason?: string;
       scores: ClusterResult['scores'];
       clusters: { id: number; medoidId: number; size: number; offset: number }[];
     }>(data);
@@ -459,9 +557,11 @@ export class AnalysisService implements AnalysisApi {
     return {
       k: meta.k,
       setKey: meta.setKey,
+      algorithm: meta.algorithm ?? 1,
       result: {
         k: meta.resultK,
         method: meta.method,
+        reason: meta.reason ?? '',
         scores: meta.scores,
         clusters: meta.clusters.map((c) => ({
           id: c.id,
@@ -489,8 +589,10 @@ export class AnalysisService implements AnalysisApi {
     const meta = {
       k,
       setKey,
+      algorithm: CLUSTERING_VERSION,
       resultK: result.k,
       method: result.method,
+      reason: result.reason,
       scores: result.scores,
       clusters,
     };
@@ -656,6 +758,10 @@ export class AnalysisService implements AnalysisApi {
 
   async byColours(colours: ColourQuery[], options: { k?: number } = {}): Promise<ScoredPhoto[]> {
     return this.colourResults(searchByHex(this.paletteIndex(), colours, { k: options.k ?? 24 }));
+  }
+
+  libraryColours(options: { count?: number } = {}): LibraryColours {
+    return libraryColours(this.paletteIndex(), options.count);
   }
 
   private colourResults(result: ColourSearchResult): ScoredPhoto[] {
@@ -996,6 +1102,7 @@ function singleCluster(set: EmbeddingSet): ClusterResult {
   return {
     k: 1,
     method: 'too few photos to cluster',
+    reason: 'One group: too few photos to compare groups.',
     scores: { silhouette: [], daviesBouldin: [], elbow: [] },
     clusters: [
       {
