@@ -1,7 +1,8 @@
 // A folder of real images for the end-to-end specs: camera-like JPEGs made with sharp from fixed
 // seeds, Pokémon artwork (the dream-world SVGs, rasterised onto a backdrop like a photo of a
-// print), emoji PNGs as their vendor drew them, and a few files the engine must refuse with a
-// reason. Nothing is downloaded; every byte comes from devDependencies.
+// print), emoji PNGs as their vendor drew them, on request face-api's sample group photos, and a
+// few files the engine must refuse with a reason. Nothing is downloaded; every byte comes from
+// the installed packages.
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,6 +18,7 @@ const emojiDir = join(
   dirname(require.resolve('emoji-datasource-google/package.json')),
   'img/google/64',
 );
+const faceSamplesDir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
 
 export interface PhotoFolder {
   dir: string;
@@ -25,6 +27,8 @@ export interface PhotoFolder {
   /** Files it should list as failures, by name, with the start of the expected reason. */
   failures: { name: string; reason: RegExp }[];
   duplicates: DuplicateFixture;
+  /** Photos in the `People` folder (0 without the `faces` option). */
+  facePhotos: number;
 }
 
 export interface PhotoFolderOptions {
@@ -33,6 +37,8 @@ export interface PhotoFolderOptions {
   emoji?: number;
   /** Near-duplicate copies of a few camera JPEGs in a `Copies` folder, for the analysis screens. */
   duplicates?: boolean;
+  /** Group photos of real people in a `People` folder, each person in more than one photo. */
+  faces?: boolean;
 }
 
 /** What the `duplicates` option made: each copy with the original it was made from. */
@@ -44,7 +50,7 @@ export async function makePhotoFolder(
   dir: string,
   options: PhotoFolderOptions = {},
 ): Promise<PhotoFolder> {
-  const { jpegs = 24, artworks = 36, emoji = 60, duplicates = false } = options;
+  const { jpegs = 24, artworks = 36, emoji = 60, duplicates = false, faces = false } = options;
   const camera = join(dir, 'Camera');
   const art = join(dir, 'Artwork');
   const stickers = join(dir, 'Emoji');
@@ -108,6 +114,33 @@ export async function makePhotoFolder(
     fixture.copies.push({ name: 'IMG_2045.webp', of: name(4), kind: 'near' });
   }
 
+  let facePhotos = 0;
+  if (faces) {
+    // face-api's six sample photos (groups of three to five people), and from each a left and a
+    // right part cut as another shot would frame them: everyone is then in at least two photos,
+    // so grouping has people to find, and the cuts are other pictures, not copies.
+    const people = join(dir, 'People');
+    await mkdir(people, { recursive: true });
+    const samples = (await readdir(faceSamplesDir)).filter((n) => /^sample\d+\.jpg$/.test(n));
+    for (const name of samples.sort()) {
+      const source = join(faceSamplesDir, name);
+      await copyFile(source, join(people, name));
+      const { width = 0, height = 0 } = await sharp(source).metadata();
+      const part = Math.round(width * 0.62);
+      for (const [side, left] of [
+        ['left', 0],
+        ['right', width - part],
+      ] as const) {
+        await sharp(source)
+          .extract({ left, top: 0, width: part, height })
+          .resize({ width: 1400 })
+          .jpeg({ quality: 86 })
+          .toFile(join(people, name.replace('.jpg', `-${side}.jpg`)));
+      }
+      facePhotos += 3;
+    }
+  }
+
   // Files that must end up in the failures list, each with its reason.
   const whole = await makeDetailedImage({ width: 640, height: 480, seed: 9 });
   await writeFile(join(camera, 'IMG_CUT.jpg'), whole.subarray(0, Math.floor(whole.length / 3)));
@@ -115,12 +148,13 @@ export async function makePhotoFolder(
 
   return {
     dir,
-    images: jpegs + Math.min(artworks, svgs.length) + copied + fixture.copies.length,
+    images: jpegs + Math.min(artworks, svgs.length) + copied + fixture.copies.length + facePhotos,
     failures: [
       { name: 'IMG_CUT.jpg', reason: /./ },
       { name: 'empty.jpg', reason: /empty/i },
     ],
     duplicates: fixture,
+    facePhotos,
   };
 }
 

@@ -9,12 +9,14 @@ import { ColoursScreen } from './screens/ColoursScreen.tsx';
 import { DuplicatesScreen } from './screens/DuplicatesScreen.tsx';
 import { LibraryScreen } from './screens/LibraryScreen.tsx';
 import { MapScreen } from './screens/MapScreen.tsx';
+import { PeopleScreen } from './screens/PeopleScreen.tsx';
 import { SimilarScreen } from './screens/SimilarScreen.tsx';
 import { SettingsScreen } from './screens/SettingsScreen.tsx';
 
 const screens = [
   { to: '/library', label: 'Library' },
   { to: '/map', label: 'Map' },
+  { to: '/people', label: 'People' },
   { to: '/clusters', label: 'Clusters' },
   { to: '/duplicates', label: 'Duplicates' },
   { to: '/similar', label: 'Similar' },
@@ -89,6 +91,7 @@ export function App() {
         <Route index element={<Navigate to="/library" replace />} />
         <Route path="library" element={<LibraryScreen />} />
         <Route path="map" element={<MapScreen />} />
+        <Route path="people" element={<PeopleScreen />} />
         <Route path="clusters" element={<ClustersScreen />} />
         <Route path="duplicates" element={<DuplicatesScreen />} />
         <Route path="similar" element={<SimilarScreen />} />

@@ -16,6 +16,7 @@ const groups: { title: string; keys: [string, string][] }[] = [
     title: 'Viewer',
     keys: [
       ['← →', 'Previous / next photo'],
+      ['F', 'Show or hide the faces'],
       ['Esc', 'Back to the grid'],
     ],
   },

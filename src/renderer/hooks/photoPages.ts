@@ -12,6 +12,8 @@ export interface PhotoQuery {
   sort: PhotoSort;
   descending: boolean;
   folderId?: number;
+  /** Only the photos this person's face was found in. */
+  personId?: number;
 }
 
 export interface PhotoPages {
@@ -31,7 +33,7 @@ export function usePhotoPages(query: PhotoQuery, version: number): PhotoPages {
   const fresh = useRef(new Set<number>());
   const inflight = useRef(new Map<number, Promise<void>>());
   const generation = useRef(0);
-  const { sort, descending, folderId } = query;
+  const { sort, descending, folderId, personId } = query;
   const lastRange = useRef<[number, number]>([0, PAGE_SIZE]);
 
   const fetchPage = useCallback(
@@ -46,6 +48,7 @@ export function usePhotoPages(query: PhotoQuery, version: number): PhotoPages {
           offset: page * PAGE_SIZE,
           limit: PAGE_SIZE,
           ...(folderId !== undefined ? { folderId } : {}),
+          ...(personId !== undefined ? { personId } : {}),
         })
         .then((result) => {
           if (gen !== generation.current) return;
@@ -61,7 +64,7 @@ export function usePhotoPages(query: PhotoQuery, version: number): PhotoPages {
       inflight.current.set(page, promise);
       return promise;
     },
-    [api, sort, descending, folderId],
+    [api, sort, descending, folderId, personId],
   );
 
   const ensureRange = useCallback(

@@ -1,16 +1,18 @@
-// Library: folders on the left, the grid of everything (or one folder) on the right, indexing
-// status underneath, and the viewer over it all when a photo is open.
+// Library: folders on the left, the grid of everything (or one folder, or one person's photos)
+// on the right, indexing status underneath, and the viewer over it all when a photo is open.
 import { useCallback, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { PhotoSort } from '../../shared/api.ts';
 import type { Photo } from '../../shared/domain.ts';
 import { AddFolder } from '../components/AddFolder.tsx';
 import { IndexStatus } from '../components/IndexStatus.tsx';
+import { PersonPicker } from '../components/PersonPicker.tsx';
 import { PhotoGrid } from '../components/PhotoGrid.tsx';
 import { RemoveFolder } from '../components/RemoveFolder.tsx';
 import { Viewer } from '../components/Viewer.tsx';
 import { fileName, formatCount } from '../format.ts';
 import { useLibrary } from '../hooks/api.tsx';
+import { personInSentence, usePeople } from '../hooks/people.ts';
 import { usePhotoPages } from '../hooks/photoPages.ts';
 
 const sorts: { value: PhotoSort; label: string }[] = [
@@ -24,6 +26,10 @@ export function LibraryScreen() {
   const [params, setParams] = useSearchParams();
   const folderParam = Number(params.get('folder'));
   const folder = folders?.find((f) => f.id === folderParam);
+  const personParam = params.get('person');
+  const personId = personParam !== null && /^\d+$/.test(personParam) ? Number(personParam) : null;
+  const people = usePeople();
+  const person = people.view?.persons.find((p) => p.id === personId);
   const sort = (sorts.find((s) => s.value === params.get('sort'))?.value ?? 'takenAt') as PhotoSort;
   // Newest and largest first, but names from A to Z, unless the person flipped the order.
   const naturalDescending = sort !== 'name';
@@ -34,8 +40,13 @@ export function LibraryScreen() {
   const [returnFocus, setReturnFocus] = useState<{ index: number } | undefined>(undefined);
 
   const query = useMemo(
-    () => ({ sort, descending, ...(folder ? { folderId: folder.id } : {}) }),
-    [sort, descending, folder],
+    () => ({
+      sort,
+      descending,
+      ...(folder ? { folderId: folder.id } : {}),
+      ...(personId !== null ? { personId } : {}),
+    }),
+    [sort, descending, folder, personId],
   );
   const pages = usePhotoPages(query, photosVersion);
 
@@ -123,11 +134,24 @@ export function LibraryScreen() {
         <header className="toolbar">
           <h1 className="toolbar-title">
             {folder ? fileName(folder.path) : 'All photos'}
+            {personId !== null && (
+              <span className="person-filter-title"> with {personInSentence(person)}</span>
+            )}
             <span className="count" data-testid="photo-count">
               {total !== null ? formatCount(total) : ''}
             </span>
           </h1>
           <span className="spacer" />
+          <PersonPicker
+            people={people.view}
+            personId={personId}
+            onChange={(id) => setParam('person', id === null ? null : String(id))}
+          />
+          {personId !== null && (
+            <button type="button" onClick={() => setParam('person', null)}>
+              Clear person
+            </button>
+          )}
           <label className="toolbar-field">
             <span>Sort</span>
             <select
@@ -178,7 +202,12 @@ export function LibraryScreen() {
         </header>
         {total === 0 ? (
           <div className="grid-empty">
-            {indexing ? (
+            {personId !== null ? (
+              <p>
+                No photos {folder ? 'in this folder ' : ''}with {personInSentence(person)}
+                {people.view && !person ? ': they are no longer listed on the People screen' : ''}.
+              </p>
+            ) : indexing ? (
               <p>Looking for photos…</p>
             ) : (
               <p>

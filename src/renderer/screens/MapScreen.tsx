@@ -11,10 +11,13 @@
 // frame sets no React state, and the hover search and the thumbnails in view ask a grid over the
 // points (../map/point-index.ts), not every point; bench/map-frames.ts measures it.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import type { MapLayoutView, MapPoint, Photo } from '../../shared/domain.ts';
+import { PersonPicker } from '../components/PersonPicker.tsx';
 import { Viewer } from '../components/Viewer.tsx';
 import { fileName, formatCount } from '../format.ts';
 import { useApi, useLibrary } from '../hooks/api.tsx';
+import { personInSentence, usePeople } from '../hooks/people.ts';
 import { PointIndex } from '../map/point-index.ts';
 import {
   colourArray,
@@ -106,13 +109,30 @@ export function MapScreen() {
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [gridOpen, setGridOpen] = useState(false);
   const photos = useRef(new Map<number, Photo>());
+  // ?person= shows only the photos that person's face was found in, where they lie on the
+  // whole library's map (the same layout, fewer points).
+  const [params, setParams] = useSearchParams();
+  const personParam = params.get('person');
+  const personId = personParam !== null && /^\d+$/.test(personParam) ? Number(personParam) : null;
+  const people = usePeople();
+  const person = people.view?.persons.find((p) => p.id === personId);
+  const pickPerson = (id: number | null) => {
+    const next = new URLSearchParams(params);
+    if (id === null) next.delete('person');
+    else next.set('person', String(id));
+    setParams(next, { replace: true });
+  };
 
   const fetchLayout = useCallback(
     (recompute: boolean) => {
       let stopped = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const ask = (again: boolean) => {
-        api.invoke('map.layout', again ? { recompute: true } : {}).then(
+        const request = {
+          ...(again ? { recompute: true } : {}),
+          ...(personId !== null ? { personId } : {}),
+        };
+        api.invoke('map.layout', request).then(
           (next) => {
             if (stopped) return;
             setLayout(next);
@@ -133,18 +153,27 @@ export function MapScreen() {
         clearTimeout(timer);
       };
     },
-    [api],
+    [api, personId],
   );
 
   const [recomputeRequest, setRecomputeRequest] = useState(0);
   // A recompute is asked for once per click; photos coming or going afterwards only fetch the
   // stored layout again (the engine places new photos beside their neighbours).
   const answeredRecompute = useRef(0);
+  // Another person (or everyone again) is fitted to the screen once their points arrive, and a
+  // lasso drawn over the others is let go.
+  const filteredFor = useRef(personId);
   useEffect(() => {
+    if (filteredFor.current !== personId) {
+      filteredFor.current = personId;
+      fitFor.current += 1;
+      setSelected(new Set());
+      setGridOpen(false);
+    }
     const again = recomputeRequest !== answeredRecompute.current;
     answeredRecompute.current = recomputeRequest;
     return fetchLayout(again);
-  }, [fetchLayout, recomputeRequest, photosVersion]);
+  }, [fetchLayout, recomputeRequest, photosVersion, personId]);
 
   const photoFor = useCallback(
     async (id: number): Promise<Photo | null> => {
@@ -234,7 +263,15 @@ export function MapScreen() {
           <span>Laying out the map… {Math.round(layout.progress * 100)}%</span>
         </div>
       )}
-      {layout?.state === 'empty' && (
+      {personId !== null && layout?.state !== 'computing' && layout && points.length === 0 && (
+        <div className="map-empty muted" data-testid="map-person-empty">
+          <p>
+            No photos with {personInSentence(person)} on the map yet
+            {people.view && !person ? ': they are no longer listed on the People screen' : ''}.
+          </p>
+        </div>
+      )}
+      {personId === null && layout?.state === 'empty' && (
         <div className="map-empty muted">
           <p>
             No photos to place yet: add a folder in the Library, and the map fills in as they are
@@ -265,6 +302,7 @@ export function MapScreen() {
       )}
       <div className="map-legend" aria-label="Legend">
         <strong>{formatCount(points.length)} photos</strong>
+        <PersonPicker people={people.view} personId={personId} onChange={pickPerson} />
         {points.length > 0 && (
           <>
             <label className="toolbar-field">
@@ -314,12 +352,10 @@ export function MapScreen() {
         <button
           type="button"
           disabled={layout?.state === 'computing'}
-          onClick={() =>
-            setRecomputeRequest((n) => {
-              fitFor.current = n + 1;
-              return n + 1;
-            })
-          }
+          onClick={() => {
+            fitFor.current += 1;
+            setRecomputeRequest((n) => n + 1);
+          }}
         >
           Recompute layout
         </button>
