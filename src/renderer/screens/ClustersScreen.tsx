@@ -3,9 +3,11 @@
 // curves that argue for it, and any other k can be picked; a cluster opens to its members,
 // nearest the medoid first, exports as a CSV of paths, or is copied into a folder. Everything
 // shown follows the library live: photos that come or go change the cards and the open members.
+// Opening the screen shows medoids at once when a clustering was saved before (marked as being
+// brought up to date), and otherwise how far the engine is in working them out, never a blank.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
-import type { CopyOutcome } from '../../shared/api.ts';
+import type { ClustersProgress, CopyOutcome } from '../../shared/api.ts';
 import type { ClusterMembersPage, ClustersView } from '../../shared/domain.ts';
 import { LineChart } from '../components/LineChart.tsx';
 import { Viewer } from '../components/Viewer.tsx';
@@ -15,6 +17,8 @@ import type { ApiClient } from '../api/client.ts';
 
 const MEMBERS_PAGE = 200;
 const EXPORT_PAGE = 5000;
+/** How often the screen asks how far the clustering is while it waits for the answer. */
+const PROGRESS_POLL_MS = 400;
 
 export function ClustersScreen() {
   const api = useApi();
@@ -33,26 +37,66 @@ export function ClustersScreen() {
   // Counts the views that arrived, so open members refetch once the engine has reclustered.
   const [viewVersion, setViewVersion] = useState(0);
   const [copyOpen, setCopyOpen] = useState(false);
+  // While the answer is awaited: what the engine is doing, and whether the cards shown are the
+  // clustering saved last time (provisional) rather than the answer.
+  const [work, setWork] = useState<ClustersProgress['work']>(null);
+  const [provisional, setProvisional] = useState(false);
+  const viewShown = useRef(false);
+  viewShown.current = view !== null;
 
   useEffect(() => {
     let live = true;
+    let answered = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     setLoading(true);
     api.invoke('clusters.list', k === undefined ? {} : { k }).then(
       (next) => {
         if (!live) return;
+        answered = true;
         setView(next);
         setViewVersion((v) => v + 1);
         setError(null);
         setLoading(false);
+        setProvisional(false);
+        setWork(null);
       },
       (e: Error) => {
         if (!live) return;
+        answered = true;
         setError(e.message);
         setLoading(false);
+        setWork(null);
       },
     );
+    // Until it answers, show the stored medoids (only for the automatic k, which is what is
+    // stored, and only when nothing better is on screen) and the progress.
+    let first = true;
+    const poll = () => {
+      api.invoke('clusters.progress', {}).then(
+        (progress) => {
+          if (!live || answered) return;
+          const stored = progress.stored;
+          if (
+            first &&
+            k === undefined &&
+            stored &&
+            stored.clusters.length > 0 &&
+            !viewShown.current
+          ) {
+            setView(stored);
+            setProvisional(true);
+          }
+          first = false;
+          setWork(progress.work);
+          timer = setTimeout(poll, PROGRESS_POLL_MS);
+        },
+        () => undefined,
+      );
+    };
+    poll();
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [api, k, photosVersion]);
 
@@ -126,7 +170,9 @@ export function ClustersScreen() {
             {error}
           </p>
         )}
-        {!view && !error && <p className="muted clusters-wait">Working out clusters…</p>}
+        {loading && (!view || provisional) && !error && (
+          <ClustersWork work={work} provisional={provisional} />
+        )}
         {view && open ? (
           <Members
             key={`${open.id}-${view.k}`}
@@ -134,6 +180,10 @@ export function ClustersScreen() {
             total={open.size}
             viewVersion={viewVersion}
           />
+        ) : view && view.clusters.length === 0 && !loading ? (
+          <p className="muted clusters-wait" data-testid="clusters-empty">
+            No photos to group yet. Add a folder in the Library, and its groups appear here.
+          </p>
         ) : view ? (
           <ol className="cluster-cards" aria-busy={loading}>
             {view.clusters.map((cluster) => (
@@ -142,6 +192,8 @@ export function ClustersScreen() {
                   type="button"
                   className="cluster-card"
                   data-testid="cluster-card"
+                  // The saved clustering opens once it is confirmed current (its members may move).
+                  disabled={provisional}
                   onClick={() => setParam('cluster', String(cluster.id))}
                 >
                   <img src={api.thumbUrl(cluster.medoid)} alt="" loading="lazy" />
@@ -195,7 +247,7 @@ export function ClustersScreen() {
         <p className="muted">
           {view
             ? k === undefined
-              ? `k = ${view.k} was chosen from the curves below.`
+              ? view.reason || `k = ${view.k} was chosen from the curves below.`
               : `k = ${view.k}, picked by you.`
             : ''}
           {loading && view ? ' Recomputing…' : ''}
@@ -226,6 +278,45 @@ export function ClustersScreen() {
           </>
         )}
       </aside>
+    </div>
+  );
+}
+
+/** What the engine is doing towards the clusters, as a progress bar when it can count. */
+function ClustersWork({
+  work,
+  provisional,
+}: {
+  work: ClustersProgress['work'];
+  provisional: boolean;
+}) {
+  const counted = work !== null && work.total > 0;
+  const doing =
+    work?.stage === 'neighbours'
+      ? 'Finding each photo’s nearest neighbours'
+      : counted
+        ? `Grouping the photos: step ${formatCount(work.done)} of ${formatCount(work.total)}`
+        : 'Working out clusters';
+  return (
+    <div className="inline-progress clusters-wait" role="status" data-testid="clusters-work">
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Working out clusters"
+        aria-valuemin={0}
+        aria-valuemax={counted ? work.total : undefined}
+        aria-valuenow={counted ? work.done : undefined}
+      >
+        <div
+          className={`progress-fill${counted ? '' : ' indeterminate'}`}
+          style={{ width: counted ? `${(100 * work.done) / work.total}%` : '30%' }}
+        />
+      </div>
+      <span className="muted">
+        {provisional
+          ? `Showing the clusters saved last time. ${doing} to bring them up to date…`
+          : `${doing}…`}
+      </span>
     </div>
   );
 }

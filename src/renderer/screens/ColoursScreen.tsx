@@ -1,12 +1,16 @@
 // Colours: pick one to five colours, each with the share of the picture it should cover, and
 // see the photos whose palettes match best (an exact optimal matching in the engine, so the
 // score is real). The picker starts from a photo's palette when the viewer sent us here, and the
-// query lives in the URL so a search can be linked.
+// query lives in the URL so a search can be linked. Opened with no query, the screen offers the
+// library's own most common colours as swatches and searches for the first at once, so it never
+// opens empty on a library that has photos.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import type { LibraryColour, LibraryColours } from '../../shared/api.ts';
 import type { ScoredPhoto } from '../../shared/domain.ts';
 import { ResultsSection } from '../components/ResultGrid.tsx';
-import { useApi } from '../hooks/api.tsx';
+import { formatCount } from '../format.ts';
+import { useApi, useLibrary } from '../hooks/api.tsx';
 
 const RESULTS = 120;
 const MAX_COLOURS = 5;
@@ -40,8 +44,10 @@ const starters = ['#d94f30', '#2f6db5', '#e8c547', '#3f8f4e', '#f2efe9'];
 
 export function ColoursScreen() {
   const api = useApi();
+  const { photosVersion } = useLibrary();
   const [params, setParams] = useSearchParams();
   const picks = useMemo(() => parsePicks(params.get('c')), [params]);
+  const [ownColours, setOwnColours] = useState<LibraryColours | null>(null);
   const photoParam = Number(params.get('photo'));
   const fromPhoto = Number.isInteger(photoParam) && photoParam > 0 ? photoParam : null;
   const [results, setResults] = useState<ScoredPhoto[] | null>(null);
@@ -75,6 +81,33 @@ export function ColoursScreen() {
       (e: Error) => setError(e.message),
     );
   }, [api, fromPhoto]);
+
+  // The library's own colours, kept current as photos come and go.
+  useEffect(() => {
+    let live = true;
+    api.invoke('colours.library', {}).then(
+      (found) => live && setOwnColours(found),
+      (e: Error) => live && setError(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, photosVersion]);
+
+  // Opened with no query (and not from a photo): the library's most common colour is the first
+  // query, so there are photos on the screen without a click. Once per visit: a query the person
+  // made is never replaced.
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current || picks.length > 0 || fromPhoto !== null) {
+      started.current = true;
+      return;
+    }
+    const first = ownColours?.colours[0];
+    if (!first) return;
+    started.current = true;
+    setPicks([{ hex: first.hex, weight: 100 }]);
+  }, [ownColours, picks.length, fromPhoto]);
 
   const key = formatPicks(picks);
   useEffect(() => {
@@ -115,6 +148,11 @@ export function ColoursScreen() {
         <p className="muted">
           Up to five colours, each with how much of the picture it should cover.
         </p>
+        <OwnColours
+          colours={ownColours}
+          current={picks.length === 1 ? picks[0]!.hex : null}
+          onPick={(colour) => setPicks([{ hex: colour.hex, weight: 100 }])}
+        />
         {picks.length > 0 && (
           <div className="palette-strip big" aria-hidden="true">
             {picks.map((p, i) => (
@@ -188,8 +226,57 @@ export function ColoursScreen() {
         error={error}
         results={results}
         scoreLabel="palette match"
-        empty={results ? 'No photos have a palette yet.' : 'Add a colour to start.'}
+        empty={
+          results || ownColours?.photos === 0
+            ? 'No photos have a palette yet. Add a folder in the Library, and its colours appear here.'
+            : 'Add a colour to start.'
+        }
       />
     </div>
+  );
+}
+
+/**
+ * The library's own most common colours as swatches; each one searches for itself. Says so when
+ * the library has no palettes yet rather than showing an empty row.
+ */
+function OwnColours({
+  colours,
+  current,
+  onPick,
+}: {
+  colours: LibraryColours | null;
+  current: string | null;
+  onPick(colour: LibraryColour): void;
+}) {
+  if (!colours) return null;
+  return (
+    <section aria-labelledby="own-colours">
+      <h2 id="own-colours">Colours of your library</h2>
+      {colours.colours.length === 0 ? (
+        <p className="muted hint" data-testid="own-colours-empty">
+          None yet: colours appear here once photos are indexed.
+        </p>
+      ) : (
+        <ul className="own-colours" data-testid="own-colours">
+          {colours.colours.map((colour) => {
+            const percent = Math.max(1, Math.round(colour.share * 100));
+            return (
+              <li key={colour.hex}>
+                <button
+                  type="button"
+                  className="own-colour"
+                  style={{ background: colour.hex }}
+                  aria-pressed={current === colour.hex}
+                  aria-label={`${colour.name}, ${percent}% of the library, in ${formatCount(colour.photos)} photo${colour.photos === 1 ? '' : 's'}`}
+                  title={`${colour.name} ${colour.hex}: ${percent}% of the library's area`}
+                  onClick={() => onPick(colour)}
+                />
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
   );
 }

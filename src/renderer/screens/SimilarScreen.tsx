@@ -1,6 +1,8 @@
 // Similar: start from a photo (the viewer's "Similar by content / colour"), a dropped file ("do I
 // already have this?") or a description (with a CLIP model), and see the closest photos with
-// their scores. A dropped file is only looked at, never added to the library.
+// their scores. A dropped file is only looked at, never added to the library. Opened with no
+// query, it starts from a photo of the library (the last one opened in the viewer, else the
+// newest) and says which, so the screen shows photos at once and how it got them.
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { MAX_UPLOAD_BYTES, type PhotoDetails } from '../../shared/api.ts';
@@ -8,6 +10,7 @@ import type { ScoredPhoto } from '../../shared/domain.ts';
 import { ResultsSection, formatScore } from '../components/ResultGrid.tsx';
 import { fileName, formatBytes } from '../format.ts';
 import { useApi, useLibrary } from '../hooks/api.tsx';
+import { lastViewed } from '../last-viewed.ts';
 
 const RESULTS = 120;
 
@@ -35,6 +38,9 @@ export function SimilarScreen() {
   const [textUnavailable, setTextUnavailable] = useState<string | null>(null);
   const lastFile = useRef<{ name: string; base64: string } | null>(null);
   const sequence = useRef(0);
+  /** The photo the screen chose to start from when opened with no query, and why. */
+  const [starter, setStarter] = useState<{ photoId: number; why: string } | null>(null);
+  const startChosen = useRef(false);
 
   const run = async (next: Query, work: () => Promise<ScoredPhoto[]>) => {
     const mine = ++sequence.current;
@@ -63,6 +69,31 @@ export function SimilarScreen() {
       api.invoke('similar.photo', { photoId, by, k: RESULTS + 1 }),
     );
   }, [api, photoId, by]);
+
+  // Opened with no query: start from the last photo opened in the viewer, else the newest one.
+  // Chosen once per visit, and dropped if the person asked something meanwhile.
+  const libraryDir = status?.dir;
+  useEffect(() => {
+    if (startChosen.current || !libraryDir) return;
+    startChosen.current = true;
+    if (photoId !== null || params.get('q')) return;
+    const asked = sequence.current;
+    void chooseStarter(api, libraryDir).then(
+      (chosen) => {
+        if (!chosen || sequence.current !== asked) return;
+        setStarter(chosen);
+        setParams(
+          (current) => {
+            const next = new URLSearchParams(current);
+            next.set('photo', String(chosen.photoId));
+            return next;
+          },
+          { replace: true },
+        );
+      },
+      (e: Error) => sequence.current === asked && setError(e.message),
+    );
+  }, [api, libraryDir]);
 
   // A text search from the URL runs once on arrival.
   useEffect(() => {
@@ -244,6 +275,12 @@ export function SimilarScreen() {
         {query?.kind === 'photo' && source && (
           <section className="query-photo">
             <h2>From this photo</h2>
+            {starter?.photoId === source.id && (
+              <p className="muted hint" data-testid="starter-why">
+                {starter.why}. Drop a file, describe a photo, or open one in the library to start
+                from another.
+              </p>
+            )}
             <img src={api.thumbUrl(source)} alt={fileName(source.path)} />
             <span className="muted">{fileName(source.path)}</span>
           </section>
@@ -272,6 +309,35 @@ export function SimilarScreen() {
       />
     </div>
   );
+}
+
+/**
+ * The photo to start from when the screen opens with no query: the last one opened in the viewer
+ * (if it is still in the library), else the newest by date taken, else the first by name.
+ */
+async function chooseStarter(
+  api: ReturnType<typeof useApi>,
+  libraryDir: string,
+): Promise<{ photoId: number; why: string } | null> {
+  const remembered = lastViewed(libraryDir);
+  if (remembered !== null) {
+    const photo = await api.invoke('photos.get', { photoId: remembered });
+    if (photo && photo.status === 'indexed') {
+      return { photoId: photo.id, why: 'The last photo you opened' };
+    }
+  }
+  const newest = await api.invoke('photos.list', {
+    sort: 'takenAt',
+    descending: true,
+    offset: 0,
+    limit: 1,
+  });
+  const first = newest.photos[0];
+  if (!first) return null;
+  if (first.takenAt !== null) return { photoId: first.id, why: 'The newest photo in the library' };
+  const byName = await api.invoke('photos.list', { sort: 'name', offset: 0, limit: 1 });
+  const named = byName.photos[0] ?? first;
+  return { photoId: named.id, why: 'The first photo by name (none has a date taken)' };
 }
 
 function describe(query: Query | null): string {
