@@ -1,16 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { hexToLab } from '../../../shared/colour.ts';
+import { deltaE2000, hexToLab } from '../../../shared/colour.ts';
+import { extractPalette } from '../features/palette.ts';
+import { sampleLab } from '../features/pixels.ts';
 import { mulberry32 } from './cluster-scores.ts';
 import {
   buildPaletteIndex,
   colourScore,
+  COVERAGE_RADIUS,
+  coverageOf,
+  coverageWeight,
+  deltaE2000SquaredCapped,
   emdPacked,
   paletteDistance,
   paletteHexes,
   paletteIndexFromPacked,
   paletteTransport,
+  packPalette,
+  PALETTE_SLOTS,
   PALETTE_STRIDE,
   searchByHex,
+  searchColours,
   searchPalettes,
   similarByColour,
   type WeightedLab,
@@ -242,5 +251,218 @@ describe('palette search', () => {
     expect(Array.from(again.counts)).toEqual(Array.from(index.counts));
     for (let i = 0; i < index.data.length; i++)
       expect(again.data[i]).toBeCloseTo(index.data[i]!, 5);
+  });
+});
+
+describe('colour queries by coverage', () => {
+  /** A real palette: bands of colour [hex, share of the width], through the real extraction. */
+  const palette = (...spec: [string, number][]) => {
+    const width = 400;
+    const height = 40;
+    const data = new Uint8Array(width * height * 3);
+    const edges: number[] = [];
+    let sum = 0;
+    for (const [, share] of spec) edges.push(Math.round((sum += share) * width));
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const hex = spec[edges.findIndex((edge) => x < edge)]![0];
+        data.set(Buffer.from(hex.slice(1), 'hex'), (y * width + x) * 3);
+      }
+    }
+    return extractPalette(sampleLab({ data, width, height, channels: 3 }, 64));
+  };
+
+  it('CIEDE2000 rearranged equals the reference formula', () => {
+    const rnd = mulberry32(7);
+    for (let i = 0; i < 20000; i++) {
+      const x = randomLab(rnd);
+      // Near pairs mostly (where the value is used), some far ones, some greys.
+      const y =
+        rnd() < 0.8
+          ? {
+              l: x.l + (rnd() - 0.5) * 24,
+              a: x.a + (rnd() - 0.5) * 40,
+              b: x.b + (rnd() - 0.5) * 40,
+            }
+          : randomLab(rnd);
+      if (rnd() < 0.05) y.a = y.b = 0;
+      // The palette colour as the index stores it, in 32-bit floats.
+      y.l = Math.fround(y.l);
+      y.a = Math.fround(y.a);
+      y.b = Math.fround(y.b);
+      const reference = deltaE2000(x, y) ** 2;
+      const fast = deltaE2000SquaredCapped(x.l, x.a, x.b, Math.hypot(x.a, x.b), y.l, y.a, y.b);
+      if (reference < COVERAGE_RADIUS ** 2) expect(Math.abs(fast - reference)).toBeLessThan(1e-3);
+      else expect(fast).toBeGreaterThanOrEqual(COVERAGE_RADIUS ** 2 - 1e-6);
+    }
+    // Pairs around the edge of reach in every hue, where the lower bounds that skip most of
+    // the formula must never turn away a pair that is within reach.
+    for (let i = 0; i < 20000; i++) {
+      const x = randomLab(rnd);
+      const angle = rnd() * 2 * Math.PI;
+      const step = 8 + rnd() * 40;
+      const y = {
+        l: Math.fround(x.l + (rnd() - 0.5) * 20),
+        a: Math.fround(x.a + Math.cos(angle) * step),
+        b: Math.fround(x.b + Math.sin(angle) * step),
+      };
+      const reference = deltaE2000(x, y) ** 2;
+      const fast = deltaE2000SquaredCapped(x.l, x.a, x.b, Math.hypot(x.a, x.b), y.l, y.a, y.b);
+      if (reference < COVERAGE_RADIUS ** 2) expect(Math.abs(fast - reference)).toBeLessThan(1e-3);
+      else expect(fast).toBeGreaterThanOrEqual(COVERAGE_RADIUS ** 2 - 1e-6);
+    }
+    // A grey against a colour, and a blue pair (the rotation term), exactly.
+    const blue1 = { l: 50, a: 2.5, b: -40 };
+    const blue2 = { l: 52, a: 8, b: -46 };
+    expect(deltaE2000SquaredCapped(50, 2.5, -40, Math.hypot(2.5, 40), 52, 8, -46)).toBeCloseTo(
+      deltaE2000(blue1, blue2) ** 2,
+      8,
+    );
+    expect(deltaE2000SquaredCapped(60, 0, 0, 0, 62, 5, 5)).toBeCloseTo(
+      deltaE2000({ l: 60, a: 0, b: 0 }, { l: 62, a: 5, b: 5 }) ** 2,
+      8,
+    );
+  });
+
+  it('ranks a photo with 5 % red below photos with 40 % red (the palette distance put a dull neighbour first)', () => {
+    const lib = buildPaletteIndex([
+      { id: 1, palette: palette(['#e02424', 0.05], ['#f4f0e8', 0.95]) },
+      { id: 2, palette: palette(['#e02424', 0.4], ['#2040a0', 0.6]) },
+      { id: 3, palette: palette(['#2a8040', 0.6], ['#e02424', 0.4]) },
+      // All one dull neighbour of red (dE2000 > 15 from it): close on average, red nowhere.
+      { id: 4, palette: palette(['#803028', 1]) },
+    ]);
+    const res = searchByHex(lib, ['#e02424'], { k: 4 });
+    expect(res.results.map((r) => r.id).slice(0, 3)).toEqual([2, 3, 1]);
+    expect(res.results[0]!.score).toBeCloseTo(0.4, 1);
+    expect(res.results[2]!.score).toBeCloseTo(0.05, 1);
+    // The dull neighbour holds none of it: last, with score 0, filling the k.
+    expect(res.results[3]).toMatchObject({ id: 4, score: 0 });
+    // The earth mover's distance ranks the dull neighbour first: what this replaced.
+    const emd = searchPalettes(lib, [{ lab: hexToLab('#e02424'), share: 1 }], { k: 4 });
+    expect(emd.results[0]!.id).toBe(4);
+  });
+
+  it('needs every colour of a two-colour query: all red answers red-and-yellow with 0', () => {
+    const lib = buildPaletteIndex([
+      { id: 1, palette: palette(['#e02424', 1]) },
+      { id: 2, palette: palette(['#e02424', 0.3], ['#f8d030', 0.3], ['#3070e0', 0.4]) },
+      { id: 3, palette: palette(['#e02424', 0.5], ['#f8d030', 0.5]) },
+      { id: 4, palette: palette(['#e02424', 0.8], ['#f8d030', 0.2]) },
+    ]);
+    const res = searchByHex(lib, ['#e02424', '#f8d030'], { k: 4 });
+    expect(res.results.map((r) => r.id)).toEqual([3, 2, 4, 1]);
+    expect(res.results[0]!.score).toBeCloseTo(1, 1);
+    expect(res.results[1]!.score).toBeCloseTo(0.6, 1);
+    expect(res.results[2]!.score).toBeCloseTo(0.4, 1);
+    expect(res.results[3]!.score).toBe(0);
+    // Shares ask for more of one colour: 80/20 is then a full answer.
+    const weighted = searchByHex(lib, [{ hex: '#e02424', share: 4 }, '#f8d030'], { k: 1 });
+    expect(weighted.results[0]!.id).toBe(4);
+    expect(weighted.results[0]!.score).toBeCloseTo(1, 1);
+  });
+
+  it('returns exactly the brute-force top k by score, with pruning', () => {
+    const rnd = mulberry32(31);
+    const entries = Array.from({ length: 4000 }, (_, i) => ({
+      id: i + 1,
+      palette: randomPalette(rnd, 1 + Math.floor(rnd() * PALETTE_SLOTS)),
+    }));
+    const lib = buildPaletteIndex(entries);
+    for (let t = 0; t < 6; t++) {
+      const query = randomPalette(rnd, 1 + (t % 3));
+      const res = searchColours(lib, query, { k: 15 });
+      const brute = entries
+        .map((e) => ({ id: e.id, score: coverageOf(e.palette, query) }))
+        .filter((r) => r.score > 0)
+        .sort((a, b) => b.score - a.score || a.id - b.id)
+        .slice(0, 15);
+      const held = res.results.filter((r) => r.score > 0);
+      expect(held.map((r) => r.id)).toEqual(brute.map((r) => r.id));
+      held.forEach((r, i) => expect(r.score).toBeCloseTo(brute[i]!.score, 6));
+      expect(res.results).toHaveLength(15);
+    }
+  });
+
+  it('returns exactly the brute-force top k for 1 to 5 colours on a sampled index, ties in index order', () => {
+    // Large enough that the search scores a sample of rows first and reorders the colours.
+    const rnd = mulberry32(77);
+    const n = 12000;
+    const strong = randomPalette(rnd, 3);
+    const entries = Array.from({ length: n }, (_, i) => ({
+      id: i + 1,
+      // Every 7th photo has the same palette: a block of equal scores at the top for queries
+      // of its colours, offered out of index order by the sample.
+      palette: i % 7 === 3 ? strong : randomPalette(rnd, 1 + Math.floor(rnd() * PALETTE_SLOTS)),
+    }));
+    const lib = buildPaletteIndex(entries);
+    const reference = (query: WeightedLab[], k: number) =>
+      entries
+        .map((e, row) => ({ id: e.id, row, score: coverageOf(e.palette, query) }))
+        .filter((r) => r.score > 0)
+        .sort((a, b) => b.score - a.score || a.row - b.row)
+        .slice(0, k);
+    for (let colours = 1; colours <= 5; colours++) {
+      for (let t = 0; t < 3; t++) {
+        const query = randomPalette(rnd, colours);
+        const res = searchColours(lib, query, { k: 20 });
+        const held = res.results.filter((r) => r.score > 0);
+        const brute = reference(query, 20);
+        expect(held.map((r) => r.id)).toEqual(brute.map((r) => r.id));
+        expect(held.map((r) => r.score)).toEqual(brute.map((r) => r.score));
+      }
+    }
+    // The shared palette's own colours: ~1,700 equal scores at the top, the first in index
+    // order win.
+    const res = searchColours(lib, strong, { k: 20 });
+    expect(res.results.map((r) => r.id)).toEqual(reference(strong, 20).map((r) => r.id));
+    const tiedScore = coverageOf(strong, strong);
+    expect(res.results.every((r) => r.score === tiedScore)).toBe(true);
+    expect(res.results.map((r) => (r.id - 1) % 7)).toEqual(Array(20).fill(3));
+  });
+
+  it('scores coverage as defined: share within reach in CIEDE2000, least-held colour', () => {
+    // The definition written out with the reference CIEDE2000, against the fast path.
+    const rnd = mulberry32(91);
+    for (let t = 0; t < 300; t++) {
+      const palette = randomPalette(rnd, 1 + Math.floor(rnd() * PALETTE_SLOTS));
+      const near = palette[0]!.lab;
+      const query = randomPalette(rnd, 1 + Math.floor(rnd() * 5));
+      // Often a query colour near a palette colour, so coverage is not always 0.
+      if (rnd() < 0.7)
+        query[0]!.lab = { l: near.l + rnd() * 10, a: near.a + rnd() * 10, b: near.b + rnd() * 10 };
+      const packed = packPalette(palette);
+      const slots = Array.from({ length: packed.count }, (_, j) => ({
+        lab: {
+          l: packed.data[j * 4]!,
+          a: packed.data[j * 4 + 1]!,
+          b: packed.data[j * 4 + 2]!,
+        },
+        share: packed.data[j * 4 + 3]!,
+      }));
+      const totalShare = query.reduce((sum, c) => sum + c.share, 0);
+      const expected = Math.min(
+        ...query.map((c) => {
+          const covered = slots.reduce((sum, s) => {
+            const d = deltaE2000(c.lab, s.lab);
+            return d < COVERAGE_RADIUS ? sum + s.share * coverageWeight(d * d) : sum;
+          }, 0);
+          return Math.min(1, covered / (c.share / totalShare));
+        }),
+      );
+      expect(coverageOf(palette, query)).toBeCloseTo(expected, 4);
+    }
+  });
+
+  it('keeps the one-sentence errors for bad queries', () => {
+    const lib = buildPaletteIndex([{ id: 1, palette: palette(['#e02424', 1]) }]);
+    expect(() => searchByHex(lib, [])).toThrow('a colour query takes 1 to 5 colours, got 0');
+    expect(() => searchByHex(lib, ['#1', '#2', '#3', '#4', '#5', '#6'])).toThrow(
+      'a colour query takes 1 to 5 colours, got 6',
+    );
+    expect(() => searchByHex(lib, ['red'])).toThrow('not a hex colour: "red"');
+    expect(() => searchByHex(lib, [{ hex: '#ff0000', share: 0 }])).toThrow(
+      'colour share must be positive, got 0',
+    );
   });
 });

@@ -4,7 +4,7 @@ import { deltaE76, hexToLab } from '../../../shared/colour.ts';
 import { makeDetailedImage } from '../../../../test/fixtures/images.ts';
 import { analysePhoto } from './analyse.ts';
 import { HISTOGRAM_BINS, colourHistogram, histogramBin } from './histogram.ts';
-import { extractPalette } from './palette.ts';
+import { PALETTE_SIZE, extractPalette } from './palette.ts';
 import { sampleLab, type WorkingImage } from './pixels.ts';
 
 /** An RGBA image made of vertical bands: [hex, fraction of the width, alpha]. */
@@ -50,7 +50,7 @@ describe('extractPalette', () => {
     expect(palette[0]!.share + palette[1]!.share).toBeCloseTo(1, 10);
   });
 
-  it('gives at most five colours, sorted by share, shares summing to 1', () => {
+  it('gives every band of seven its own colour and true area share, sorted by share', () => {
     const spec: Array<[string, number]> = [
       ['#102030', 0.3],
       ['#f0e0d0', 0.2],
@@ -61,14 +61,27 @@ describe('extractPalette', () => {
       ['#808080', 0.05],
     ];
     const palette = extractPalette(sampleLab(bands(400, 50, spec), 64));
-    expect(palette.length).toBeLessThanOrEqual(5);
-    expect(palette.length).toBeGreaterThanOrEqual(4);
+    expect(palette).toHaveLength(7);
     for (let i = 1; i < palette.length; i++) {
       expect(palette[i - 1]!.share).toBeGreaterThanOrEqual(palette[i]!.share);
     }
     expect(palette.reduce((sum, colour) => sum + colour.share, 0)).toBeCloseTo(1, 10);
-    // The biggest band comes out as itself.
-    expect(deltaE76(palette[0]!.lab, hexToLab('#102030'))).toBeLessThan(3);
+    // Shares to within the 64-sample grid's resolution (1/64 of the width).
+    for (const [hex, share] of spec) {
+      const found = palette.find((colour) => deltaE76(colour.lab, hexToLab(hex)) < 1);
+      expect(found, hex).toBeDefined();
+      expect(Math.abs(found!.share - share)).toBeLessThan(1 / 64);
+    }
+  });
+
+  it(`gives at most ${PALETTE_SIZE} colours, however many the photo has`, () => {
+    const spec: Array<[string, number]> = Array.from({ length: 16 }, (_, i) => [
+      `#${((i * 0x9e3779) & 0xffffff).toString(16).padStart(6, '0')}`,
+      1 / 16,
+    ]);
+    const palette = extractPalette(sampleLab(bands(480, 40, spec), 64));
+    expect(palette.length).toBe(PALETTE_SIZE);
+    expect(palette.reduce((sum, colour) => sum + colour.share, 0)).toBeCloseTo(1, 10);
   });
 
   it('ignores transparent pixels (alpha < 128), however colourful', () => {
@@ -93,7 +106,7 @@ describe('extractPalette', () => {
     const photo = await makeDetailedImage({ width: 320, height: 240, seed: 11 });
     const first = await analysePhoto(photo);
     const second = await analysePhoto(photo);
-    expect(first.palette.length).toBe(5);
+    expect(first.palette.length).toBe(PALETTE_SIZE);
     expect(second.palette).toEqual(first.palette);
     expect(Array.from(second.histogram)).toEqual(Array.from(first.histogram));
   });

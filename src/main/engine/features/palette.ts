@@ -6,7 +6,7 @@ import type { PaletteColour } from '../../../shared/domain.ts';
 import type { LabSamples } from './pixels.ts';
 import { mulberry32 } from '../../../shared/seeded-random.ts';
 
-export const PALETTE_SIZE = 5;
+export const PALETTE_SIZE = 12;
 const MAX_ITERATIONS = 12;
 /** Seeds closer than this (CIE76) to an existing centre are not worth a cluster of their own. */
 const MIN_SEED_DISTANCE = 3;
