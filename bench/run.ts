@@ -3,10 +3,15 @@
 // (10k instead of 100k, fewer runs) for a check that takes minutes rather than most of an hour.
 import { parseArgs } from 'node:util';
 import { runClustersBench } from './analysis-clusters.ts';
+import { runColourQualityBench } from './colour-quality.ts';
+import { runClusterQualityBench } from './cluster-quality.ts';
 import { runDuplicatesBench } from './analysis-duplicates.ts';
 import { runDuplicateQualityBench } from './duplicate-quality.ts';
 import { runEmbeddingsBench } from './embeddings.ts';
+import { runFacesBench } from './faces.ts';
 import { runIndexingBench } from './indexing.ts';
+import { runLibraryColoursBench } from './library-colours.ts';
+import { runCliStartupBench } from './cli-startup.ts';
 import { machine } from './machine.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean' } } });
@@ -17,10 +22,30 @@ const log = (line: string): void => {
 
 const benches: Record<string, () => Promise<unknown>> = {
   indexing: () => runIndexingBench(quick ? { photos: 60, runs: 3, memoryPhotos: 1500 } : {}),
+  // SHOEBOX_STARTUP_BASELINE (another checkout's folder) also times its `status`, side by side.
+  'cli-startup': () =>
+    runCliStartupBench({
+      runs: quick ? 5 : 15,
+      baseline: process.env.SHOEBOX_STARTUP_BASELINE,
+      log,
+    }),
   duplicates: () => runDuplicatesBench(quick ? { sizes: [10_000] } : { sizes: [10_000, 100_000] }),
   'duplicate-quality': () => runDuplicateQualityBench({ log }),
+  // SHOEBOX_CLUSTER_BASELINE (a git ref) also measures that ref's clustering, side by side.
+  'cluster-quality': () =>
+    runClusterQualityBench({ baseline: process.env.SHOEBOX_CLUSTER_BASELINE, log }),
   clusters: () => runClustersBench({ layout100k: !quick, runs: quick ? 1 : 3, log }),
+  // Before (palette and colour search at SHOEBOX_COLOUR_BASELINE, default the commit before
+  // coverage scoring) and after, side by side.
+  'colour-quality': () =>
+    runColourQualityBench({
+      ...(quick ? { emoji: 200, sprites: 150, artworks: 60, speedN: 30_000 } : {}),
+      baseline: process.env.SHOEBOX_COLOUR_BASELINE,
+      log,
+    }),
   embeddings: () => runEmbeddingsBench({ modelDir: process.env.SHOEBOX_CLIP_MODEL_DIR }),
+  'library-colours': async () => runLibraryColoursBench(quick ? { sizes: [10_000], runs: 3 } : {}),
+  faces: () => runFacesBench(quick ? { photos: 30, runs: 1, log } : { log }),
   // Loaded only when chosen: it brings vite, Playwright and a browser. A git ref in
   // SHOEBOX_MAP_BASELINE also measures the map as it was there, side by side.
   'map-frames': async () =>
