@@ -68,8 +68,12 @@ async function waitUntilWorkerIsInside(fifo: string): Promise<void> {
   }, 'a decode worker to open the stuck file');
 }
 
-/** The child process of this test that holds `path` open (the worker stuck on it). */
-function childHolding(path: string): number {
+/**
+ * The child process of this test that holds `path` open (the worker stuck on it), or null. A
+ * reader's descriptor appears only when its open() returns, a moment after the writer's open
+ * succeeds, so callers poll (a single look once missed it on a loaded machine).
+ */
+function childHolding(path: string): number | null {
   const readLink = (link: string): string | null => {
     try {
       return readlinkSync(link);
@@ -92,7 +96,7 @@ function childHolding(path: string): number {
     if (parent !== process.pid) continue;
     if (fds.some((fd) => readLink(`/proc/${name}/fd/${fd}`) === path)) return Number(name);
   }
-  throw new Error(`no child process holds ${path} open`);
+  return null;
 }
 
 /** Names of the indexed photos (the grid lists only those). */
@@ -112,7 +116,10 @@ describe.skipIf(!linux)('a decoder that dies or hangs costs one file', () => {
     });
     indexer.kick();
     await waitUntilWorkerIsInside(stuck);
-    const pid = childHolding(stuck);
+    const pid = (await waitFor(
+      () => childHolding(stuck),
+      'the worker to hold the stuck file open',
+    ))!;
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('decode-worker');
     process.kill(pid, 'SIGKILL');
 
@@ -141,7 +148,10 @@ describe.skipIf(!linux)('a decoder that dies or hangs costs one file', () => {
     });
     indexer.kick();
     await waitUntilWorkerIsInside(stuck);
-    const pid = childHolding(stuck);
+    const pid = (await waitFor(
+      () => childHolding(stuck),
+      'the worker to hold the stuck file open',
+    ))!;
 
     await indexer.whenIdle();
     expect(indexedNames()).toEqual(GOOD);
