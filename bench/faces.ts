@@ -32,7 +32,7 @@ import {
 } from '../src/main/engine/faces/grouping.ts';
 import { Library } from '../src/main/engine/library.ts';
 import { libraryLayout } from '../src/main/engine/paths.ts';
-import { cameraJpegs } from './indexing.ts';
+import { cameraJpegs, shoebox } from './indexing.ts';
 import { machine, median } from './machine.ts';
 
 const DATA_ROOT = join(tmpdir(), 'shoebox-bench');
@@ -238,29 +238,12 @@ async function qualityAndSpeed(log: (line: string) => void) {
   }
 }
 
-async function indexRate(folder: string, count: number, faces: boolean) {
-  const libraryDir = join(DATA_ROOT, `faces-rate-${process.pid}`);
-  await rm(libraryDir, { recursive: true, force: true });
-  const started = performance.now();
-  const library = await Library.open(libraryDir, { workers: 2, faces });
-  let firstDone = 0;
-  library.on('progress', (p) => {
-    if (p.done > 0 && firstDone === 0) firstDone = performance.now();
-  });
-  try {
-    const report = await library.sync([await library.registerFolder(folder)]);
-    if (report.indexed !== count) throw new Error(`indexed ${report.indexed} of ${count}`);
-    const finished = performance.now();
+/** Indexing rate through the library, faces on or off, and how many faces it found. */
+function indexRate(folder: string, count: number, faces: boolean) {
+  return shoebox(folder, count, { workers: 2, faces }, (library) => {
     const found = library.people.list();
-    return {
-      endToEnd: count / ((finished - started) / 1000),
-      steady: (count - 1) / ((finished - firstDone) / 1000),
-      faces: found.unclustered + found.persons.reduce((n, p) => n + p.faceCount, 0),
-    };
-  } finally {
-    await library.close();
-    await rm(libraryDir, { recursive: true, force: true });
-  }
+    return { faces: found.unclustered + found.persons.reduce((n, p) => n + p.faceCount, 0) };
+  });
 }
 
 export interface FacesBenchOptions {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { buildCli } from '../scripts/build-cli.mjs';
-import { Library } from '../src/main/engine/library.ts';
+import { Library, type OpenLibraryOptions } from '../src/main/engine/library.ts';
 import { makeDetailedPixels } from '../test/fixtures/images.ts';
 import { machine, median } from './machine.ts';
 
@@ -96,15 +96,17 @@ async function bareSharp(files: string[]): Promise<number> {
  * writes. Returns the end-to-end rate (including starting the worker processes) and the steady
  * rate between the first and the last photo finished.
  */
-async function shoebox(
+export async function shoebox<Extra extends object = object>(
   folder: string,
   count: number,
-  workers: number,
-): Promise<{ endToEnd: number; steady: number }> {
+  options: OpenLibraryOptions,
+  /** Read off the library after the sync, before it closes (outside the timing). */
+  extra?: (library: Library) => Extra,
+): Promise<{ endToEnd: number; steady: number } & Extra> {
   const libraryDir = join(DATA_ROOT, `library-${process.pid}`);
   await rm(libraryDir, { recursive: true, force: true });
   const started = performance.now();
-  const library = await Library.open(libraryDir, { workers });
+  const library = await Library.open(libraryDir, options);
   let firstDone = 0;
   library.on('progress', (p) => {
     if (p.done > 0 && firstDone === 0) firstDone = performance.now();
@@ -116,6 +118,7 @@ async function shoebox(
     return {
       endToEnd: count / ((finished - started) / 1000),
       steady: (count - 1) / ((finished - firstDone) / 1000),
+      ...(extra?.(library) ?? ({} as Extra)),
     };
   } finally {
     await library.close();
@@ -265,7 +268,7 @@ export async function runIndexingBench(options: IndexingBenchOptions = {}) {
     bare.push(await bareSharp(files));
     const line = [`run ${run + 1}/${runs}: bare sharp ${bare.at(-1)!.toFixed(1)}/s`];
     if (timePipeline) {
-      const shoeboxRun = await shoebox(folder, count, workers);
+      const shoeboxRun = await shoebox(folder, count, { workers });
       full.push(shoeboxRun.endToEnd);
       steady.push(shoeboxRun.steady);
       line.push(
