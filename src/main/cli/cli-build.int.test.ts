@@ -2,7 +2,7 @@
 // (bin/shoebox.js): every worker the engine starts is built, a quick command loads none of the
 // heavy packages, and an edited source is rebuilt before it runs, never run as its old build.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,11 +18,10 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], nodeArgs: string[] = []): Promise<Run> {
+/** Runs a program to its end, from the repository root. */
+function runProgram(program: string, args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(program, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -30,6 +29,10 @@ function run(args: string[], nodeArgs: string[] = []): Promise<Run> {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+function run(args: string[], nodeArgs: string[] = []): Promise<Run> {
+  return runProgram(process.execPath, [...nodeArgs, ...args]);
 }
 
 /** Every `.ts` file under a folder. */
@@ -171,6 +174,34 @@ describe('bin/shoebox.js', () => {
       expect(edited.stdout).toBe('build of 28 bytes');
     } finally {
       await work.remove();
+    }
+  });
+});
+
+describe('npx shoebox', () => {
+  // npx looks first for a `bin` of the package it runs in. Finding one, npm 11 reads the whole
+  // dependency tree and keeps a link to the project in its npx cache on every call, about a second
+  // before Shoebox starts. The command is therefore linked into node_modules/.bin by the
+  // `shoebox-cli` file: dependency (bin/package.json), where npx finds and runs it at once.
+  it('is linked into node_modules/.bin, and the root package declares no bin of its own', async () => {
+    const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      bin?: unknown;
+      devDependencies: Record<string, string>;
+    };
+    expect(manifest.bin).toBeUndefined();
+    expect(manifest.devDependencies['shoebox-cli']).toBe('file:bin');
+    expect(realpathSync(join(ROOT, 'node_modules', '.bin', 'shoebox'))).toBe(BIN);
+  });
+
+  it("runs this checkout's command", async () => {
+    const library = await makeTempDir();
+    try {
+      const result = await runProgram('npx', ['shoebox', 'status', '--library', library.path]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Library: ${library.path}`);
+    } finally {
+      await library.remove();
     }
   });
 });

@@ -50,10 +50,13 @@ function bandOf(l: number, bands: readonly number[]): number {
 /**
  * Hue sector of every (a, b) on a grid of 1 dE over [-128, 128), -1 for the greys: the hot loop
  * looks the sector up instead of taking an arctangent per colour, which was most of its time.
+ * Made on first use, not at import: 65,536 arctangents cost every CLI command that imports this
+ * module (even `status`) about 20 ms of its start-up.
  */
 const AB_RANGE = 128;
 const AB_SIZE = 2 * AB_RANGE;
-const SECTOR_OF_AB = (() => {
+let sectorOfAb: Int8Array | null = null;
+function makeSectorOfAb(): Int8Array {
   const table = new Int8Array(AB_SIZE * AB_SIZE);
   for (let ai = 0; ai < AB_SIZE; ai++) {
     for (let bi = 0; bi < AB_SIZE; bi++) {
@@ -70,13 +73,13 @@ const SECTOR_OF_AB = (() => {
     }
   }
   return table;
-})();
+}
 
 /** The family of one CIELAB colour (an index below FAMILIES). Written for the hot loop. */
 export function familyOf(l: number, a: number, b: number): number {
   const ai = Math.max(0, Math.min(AB_SIZE - 1, Math.floor(a) + AB_RANGE));
   const bi = Math.max(0, Math.min(AB_SIZE - 1, Math.floor(b) + AB_RANGE));
-  const sector = SECTOR_OF_AB[ai * AB_SIZE + bi]!;
+  const sector = (sectorOfAb ??= makeSectorOfAb())[ai * AB_SIZE + bi]!;
   if (sector < 0) return l < 20 ? 0 : l < 40 ? 1 : l < 60 ? 2 : l < 85 ? 3 : 4;
   return NEUTRAL_FAMILIES + sector * 3 + (l < 40 ? 0 : l < 70 ? 1 : 2);
 }
