@@ -15,6 +15,7 @@ import sharp from 'sharp';
 import type { FaceBox } from '../../../shared/domain.ts';
 import type { WorkingImage } from '../features/pixels.ts';
 import type { DetectedFace } from './face-types.ts';
+import { installWasmConcat, type KernelRegistry } from './wasm-concat.ts';
 
 export type { DetectedFace };
 
@@ -50,7 +51,7 @@ interface Net {
   loadFromDisk(dir: string): Promise<void>;
 }
 interface FaceApi {
-  tf: {
+  tf: KernelRegistry & {
     setBackend(name: string): Promise<boolean>;
     ready(): Promise<void>;
     getBackend(): string;
@@ -106,6 +107,7 @@ export function loadScreening(): Promise<FaceApi> {
       throw new Error('The face models could not start their WebAssembly runtime.');
     }
     await faceapi.tf.ready();
+    installWasmConcat(faceapi.tf);
     await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir());
     return faceapi;
   })();
