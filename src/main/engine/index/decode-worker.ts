@@ -86,10 +86,16 @@ async function runTask(task: DecodeTask): Promise<void> {
     }
     const decoded = await decodePhoto(bytes);
     const analysis = await analyseDecoded(decoded, { clipInput: task.clipInput });
+    // The thumbnail is written while the faces are looked for: the write waits on the disk, the
+    // face models on the processor, so neither waits for the other. Both end before `done`.
+    const thumbnailWritten =
+      thumbFile && !cachedThumbnail ? writeThumbnail(thumbFile, analysis.thumbnail) : null;
+    // Keep a failed write handled until it is awaited below, after the faces.
+    thumbnailWritten?.catch(() => undefined);
     // Faces come from the same decode's working copy (and, only where one is likely, a larger
     // copy of the same bytes).
     const faces = task.faces ? await facesOf(decoded.working, bytes) : undefined;
-    if (thumbFile && !cachedThumbnail) await writeThumbnail(thumbFile, analysis.thumbnail);
+    await thumbnailWritten;
     send({
       type: 'done',
       taskId: task.taskId,
