@@ -81,13 +81,20 @@ export function concatNarrowRows({ inputs, backend, attrs }: ConcatArgs): Tensor
   const target = backend.typedArrayFromHeap(out);
   const sources = parts.map((part) => backend.typedArrayFromHeap(part));
   const outer = sizeOf(first.shape.slice(0, axis));
-  let written = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let p = 0; p < sources.length; p++) {
-      const source = sources[p]!;
-      const row = rows[p]!;
-      for (let read = o * row, end = read + row; read < end; read++)
-        target[written++] = source[read]!;
+  const width = rows.reduce((sum, row) => sum + row, 0);
+  // Part by part, each copied into its columns of every output row: the inner loop reads one
+  // array and writes one, which the JIT turns into a tight copy (the detector's case is three
+  // parts of one column each).
+  for (let p = 0, column = 0; p < sources.length; column += rows[p]!, p++) {
+    const source = sources[p]!;
+    const row = rows[p]!;
+    if (row === 1) {
+      for (let o = 0, at = column; o < outer; o++, at += width) target[at] = source[o]!;
+    } else {
+      for (let o = 0, read = 0; o < outer; o++) {
+        for (let at = o * width + column, end = at + row; at < end; at++)
+          target[at] = source[read++]!;
+      }
     }
   }
   return out;
