@@ -8,7 +8,6 @@ import {
   colourScore,
   COVERAGE_RADIUS,
   coverageOf,
-  coverageWeight,
   deltaE2000SquaredCapped,
   emdPacked,
   paletteDistance,
@@ -421,6 +420,53 @@ describe('colour queries by coverage', () => {
     expect(res.results.map((r) => (r.id - 1) % 7)).toEqual(Array(20).fill(3));
   });
 
+  it("counts a palette colour by the issue's line: closer than 15 in CIEDE2000 in full, farther not at all", () => {
+    // Shades of #e02424 at dE2000 14.08 and 16.08 (a step of 4 in CIE76 between them).
+    const red = { lab: hexToLab('#e02424'), share: 1 };
+    const inside = hexToLab('#9b250e');
+    const outside = hexToLab('#91240b');
+    expect(deltaE2000(red.lab, inside)).toBeLessThan(15);
+    expect(deltaE2000(red.lab, outside)).toBeGreaterThan(15);
+    const blue = hexToLab('#3070e0');
+    expect(
+      coverageOf(
+        [
+          { lab: inside, share: 0.3 },
+          { lab: blue, share: 0.7 },
+        ],
+        [red],
+      ),
+    ).toBeCloseTo(0.3, 6);
+    expect(
+      coverageOf(
+        [
+          { lab: outside, share: 0.3 },
+          { lab: blue, share: 0.7 },
+        ],
+        [red],
+      ),
+    ).toBe(0);
+  });
+
+  it('ranks a photo holding 18 % of each colour above one holding 12 % of one beside a near miss', () => {
+    // The shape of the two-colour misses on bench/colour-quality.ts: photo 1 holds red at 12 %
+    // (under the 15 % line) next to 30 % of a red-brown just outside the line (dE2000 16.1);
+    // photo 2 holds red and yellow at 18 % each. A weight that faded out over 12..18 counted
+    // 0.22 of the red-brown as red, gave photo 1 19 % red and put it first.
+    const lib = buildPaletteIndex([
+      {
+        id: 1,
+        palette: palette(['#e02424', 0.12], ['#91240b', 0.3], ['#f8d030', 0.4], ['#3070e0', 0.18]),
+      },
+      { id: 2, palette: palette(['#e02424', 0.18], ['#f8d030', 0.18], ['#3070e0', 0.64]) },
+    ]);
+    const res = searchByHex(lib, ['#e02424', '#f8d030'], { k: 2 });
+    expect(res.results.map((r) => r.id)).toEqual([2, 1]);
+    // The shares are those of the 64 px sample of bands (18 % of 64 columns is 11).
+    expect(res.results[0]!.score).toBeCloseTo(0.36, 1);
+    expect(res.results[1]!.score).toBeCloseTo(0.24, 1);
+  });
+
   it('scores coverage as defined: share within reach in CIEDE2000, least-held colour', () => {
     // The definition written out with the reference CIEDE2000, against the fast path.
     const rnd = mulberry32(91);
@@ -445,7 +491,7 @@ describe('colour queries by coverage', () => {
         ...query.map((c) => {
           const covered = slots.reduce((sum, s) => {
             const d = deltaE2000(c.lab, s.lab);
-            return d < COVERAGE_RADIUS ? sum + s.share * coverageWeight(d * d) : sum;
+            return d < COVERAGE_RADIUS ? sum + s.share : sum;
           }, 0);
           return Math.min(1, covered / (c.share / totalShare));
         }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { deltaE76, hexToLab } from '../../../shared/colour.ts';
+import { deltaE2000, deltaE76, hexToLab } from '../../../shared/colour.ts';
 import { makeDetailedImage } from '../../../../test/fixtures/images.ts';
 import { analysePhoto } from './analyse.ts';
 import { HISTOGRAM_BINS, colourHistogram, histogramBin } from './histogram.ts';
@@ -75,13 +75,52 @@ describe('extractPalette', () => {
   });
 
   it(`gives at most ${PALETTE_SIZE} colours, however many the photo has`, () => {
-    const spec: Array<[string, number]> = Array.from({ length: 16 }, (_, i) => [
+    const spec: Array<[string, number]> = Array.from({ length: PALETTE_SIZE + 8 }, (_, i) => [
       `#${((i * 0x9e3779) & 0xffffff).toString(16).padStart(6, '0')}`,
-      1 / 16,
+      1 / (PALETTE_SIZE + 8),
     ]);
     const palette = extractPalette(sampleLab(bands(480, 40, spec), 64));
     expect(palette.length).toBe(PALETTE_SIZE);
     expect(palette.reduce((sum, colour) => sum + colour.share, 0)).toBeCloseTo(1, 10);
+  });
+
+  it('keeps 16 colours apart, so shades either side of the "same colour" line are not one cluster', () => {
+    // Pixel art: 16 flat colours, two of them red-browns 7.5 apart in CIE76, one at CIEDE2000
+    // 13.1 from #e02424 and one at 16.9. A palette that merged them would count both or
+    // neither as red; colour search reads the share of red off the palette.
+    const inside = '#a02510';
+    const outside = '#8d2409';
+    const red = hexToLab('#e02424');
+    expect(deltaE2000(red, hexToLab(inside))).toBeLessThan(15);
+    expect(deltaE2000(red, hexToLab(outside))).toBeGreaterThan(15);
+    const others = [
+      '#f8f8f8',
+      '#202020',
+      '#3070e0',
+      '#38a838',
+      '#f8d030',
+      '#9040b0',
+      '#a8d0f0',
+      '#805830',
+      '#f8b8c8',
+      '#808080',
+      '#285030',
+      '#203060',
+      '#c0c0c0',
+      '#70e0d0',
+    ];
+    const spec: Array<[string, number]> = [
+      [inside, 0.125],
+      [outside, 0.125],
+      ...others.map((hex): [string, number] => [hex, 0.75 / others.length]),
+    ];
+    const palette = extractPalette(sampleLab(bands(640, 40, spec), 64));
+    expect(palette).toHaveLength(16);
+    const redShare = palette
+      .filter((colour) => deltaE2000(red, colour.lab) < 15)
+      .reduce((sum, colour) => sum + colour.share, 0);
+    expect(redShare).toBeCloseTo(0.125, 1);
+    expect(Math.abs(redShare - 0.125)).toBeLessThan(1 / 64);
   });
 
   it('ignores transparent pixels (alpha < 128), however colourful', () => {

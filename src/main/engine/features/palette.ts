@@ -1,12 +1,20 @@
 // Dominant colours by k-means in CIELAB over a point-sampled copy of at most 64x64 pixels. The
 // result is deterministic (seeded k-means++), so re-indexing the same photo gives the same
 // palette and the catalog's palette search stays stable.
+//
+// Up to 16 colours, not fewer, because colour search reads a photo's share of a colour off the
+// palette (analysis/colour-search.ts): a cluster whose pixels straddle the "same colour" line
+// counts wholly on one side of it, and more clusters straddle less. Against the pixels' own
+// count, the share of a query colour is 1.0 point off on average with 16 colours
+// (bench/colour-quality.ts, shareError); in a one-off run of the same measure, 1.4 with 12 and
+// 0.7 with 32. The search's time grows with the colours per photo: with 16, a 5-colour query
+// over 120k photos costs about what it did with 12 (bench/README.md).
 import { labToHex } from '../../../shared/colour.ts';
 import type { PaletteColour } from '../../../shared/domain.ts';
 import type { LabSamples } from './pixels.ts';
 import { mulberry32 } from '../../../shared/seeded-random.ts';
 
-export const PALETTE_SIZE = 12;
+export const PALETTE_SIZE = 16;
 const MAX_ITERATIONS = 12;
 /** Seeds closer than this (CIE76) to an existing centre are not worth a cluster of their own. */
 const MIN_SEED_DISTANCE = 3;

@@ -3,7 +3,7 @@
 // recomputed. Each names the algorithm as well as counting, so a stored row explains itself.
 
 export const THUMBNAIL_VERSION = 'webp-q80-384-1';
-export const PALETTE_VERSION = 'kmeans-lab-12-1';
+export const PALETTE_VERSION = 'kmeans-lab-16-1';
 export const HISTOGRAM_VERSION = 'lab-4x8x8-1';
 export const PHASH_VERSION = 'dct-32-8x8-1';
 export const FINGERPRINT_VERSION = 'lab-dct-1';
