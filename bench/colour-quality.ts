@@ -1,7 +1,7 @@
 // Colour search accuracy (issue 11, requirement 2): for a query of one or two colours, does
 // every photo in the top 5 visibly hold the colour in a large share of its area?
-// Run: npx tsx bench/colour-quality.ts [--baseline <git ref>] [--emoji 700] [--sprites 500]
-//      [--artworks 250]
+// Run: npx tsx bench/colour-quality.ts [--baseline <git ref>] [--previous <git ref>]
+//      [--emoji 700] [--sprites 500] [--artworks 250]
 //
 // Photos. Real pictures are the bulk: Google's emoji (64 px PNG), the first frames of the
 // Pokémon black-and-white sprites (GIF) and the Pokémon "dream world" artworks (SVG drawn to a
@@ -21,12 +21,18 @@
 //
 // Measure: top-5 precision. For a query whose library holds at least 5 photos, the share of the
 // top 5 that hold it; where it holds h < 5, the top h are judged, and the bench also reports
-// whether every non-holder scored below every holder.
+// whether every non-holder scored below every holder. Libraries: all the photos, the five
+// fixed libraries of ~300 the figures were first given on, and (`resampled`) the photos dealt
+// again into 3, 5 and 10 libraries under 8 seeds each, so that a method is not judged on how
+// one shuffle happened to fall. And the error of the estimate itself (`shareError`): for every
+// photo and query colour whose true share is 5 to 40 %, how far the palette's coverage of that
+// colour is from the share of the pixels.
 //
-// Before and after side by side, in one run: "after" is this checkout's pipeline
+// Before, previous and after side by side, in one run: "after" is this checkout's pipeline
 // (analysePhoto's palette, searchByHex); "before" is palette extraction and colour search as
-// they were at --baseline (default: the last commit before this work), read with `git show`
-// into a temporary folder and run on the same decoded pixels.
+// they were at --baseline (default: the last commit before coverage, 5-colour EMD), "previous"
+// at --previous (default: coverage with a fading weight over 12-colour palettes), each read
+// with `git show` into a temporary folder and run on the same decoded pixels.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -52,10 +58,15 @@ const ARTWORKS = join(POKEMON, 'other/dream-world');
 
 /** The commit before colour search measured coverage: EMD over 5-colour k-means palettes. */
 export const DEFAULT_BASELINE = '901a563';
+/** Coverage of 12-colour palettes with weights fading from dE2000 12 to 18. */
+export const DEFAULT_PREVIOUS = '833d35c';
 export const HOLD_SHARE = 0.15;
 export const HOLD_DELTA_E = 15;
 const TOP = 5;
 const LIBRARIES = 5;
+/** The resampled libraries: the photos dealt into this many parts, under RESAMPLE_SEEDS seeds. */
+const RESAMPLE_PARTS = [3, 5, 10];
+const RESAMPLE_SEEDS = 8;
 
 type Kind = 'pure' | 'pastel' | 'dark' | 'near-grey' | 'two-colour';
 interface Query {
@@ -253,6 +264,8 @@ export class GroundTruth {
 interface SearchModule {
   buildPaletteIndex: typeof current.buildPaletteIndex;
   searchByHex: typeof current.searchByHex;
+  /** Since coverage (833d35c); absent before. */
+  coverageOf?: typeof current.coverageOf;
 }
 interface PaletteModule {
   extractPalette: (samples: { lab: Float32Array; count: number }) => {
@@ -343,24 +356,25 @@ function randomPalette(rnd: () => number, most: number) {
 }
 
 /**
- * Median milliseconds of a colour query (1 to 5 random colours, k = 50) over n palettes, before
- * and after, alternating query by query on the same queries after a warm-up of each.
+ * Median milliseconds of a colour query (1 to 5 random colours, k = 50) over n palettes, before,
+ * previous and after, alternating query by query on the same queries after a warm-up of each.
  */
 function timeQueries(
-  old: SearchModule,
+  old: { before: SearchModule; previous: SearchModule },
   n: number,
-  afterPalette: (i: number, rnd: () => number) => { lab: Lab; share: number }[],
-  beforePalette: (i: number, rnd: () => number) => { lab: Lab; share: number }[],
+  palettes: Record<Side, (i: number, rnd: () => number) => { lab: Lab; share: number }[]>,
   queries: number,
 ) {
-  let rnd = mulberry32(0x120);
-  const afterIndex = current.buildPaletteIndex(
-    Array.from({ length: n }, (_, i) => ({ id: i, palette: afterPalette(i, rnd) })),
-  );
-  rnd = mulberry32(0x120);
-  const beforeIndex = old.buildPaletteIndex(
-    Array.from({ length: n }, (_, i) => ({ id: i, palette: beforePalette(i, rnd) })),
-  );
+  const indexOf = (module: SearchModule, side: Side) => {
+    const rnd = mulberry32(0x120);
+    return module.buildPaletteIndex(
+      Array.from({ length: n }, (_, i) => ({ id: i, palette: palettes[side](i, rnd) })),
+    );
+  };
+  const beforeIndex = indexOf(old.before, 'before');
+  const previousIndex = indexOf(old.previous, 'previous');
+  const afterIndex = indexOf(current, 'after');
+  const rnd = mulberry32(0x121);
   const hex = () =>
     `#${Math.floor(rnd() * 0x1000000)
       .toString(16)
@@ -368,7 +382,8 @@ function timeQueries(
   const make = () => Array.from({ length: 1 + Math.floor(rnd() * 5) }, hex);
   for (let i = 0; i < 5; i++) {
     current.searchByHex(afterIndex, make(), { k: 50 });
-    old.searchByHex(beforeIndex, make(), { k: 50 });
+    old.previous.searchByHex(previousIndex, make(), { k: 50 });
+    old.before.searchByHex(beforeIndex, make(), { k: 50 });
   }
   const before: number[] = [];
   const after: number[] = [];
@@ -376,7 +391,7 @@ function timeQueries(
   for (let q = 0; q < queries; q++) {
     const colours = make();
     let t0 = performance.now();
-    old.searchByHex(beforeIndex, colours, { k: 50 });
+    old.before.searchByHex(beforeIndex, colours, { k: 50 });
     before.push(performance.now() - t0);
     t0 = performance.now();
     current.searchByHex(afterIndex, colours, { k: 50 });
@@ -386,25 +401,38 @@ function timeQueries(
     single.push(performance.now() - t0);
   }
   const round = (x: number) => Math.round(x * 10) / 10;
-  // After, by number of colours: CPU time as well as wall time, since on a machine shared with
-  // other work the wall time mostly measures the wait for a core.
+  // Previous and after, by number of colours, alternating on the same queries: CPU time as well
+  // as wall time, since on a machine shared with other work the wall time mostly measures the
+  // wait for a core.
   const cpuMs = () => {
     const used = process.cpuUsage();
     return (used.user + used.system) / 1000;
   };
-  const byColours: Record<string, { cpuMedianMs: number; wallMedianMs: number }> = {};
+  type Times = Record<string, { cpuMedianMs: number; wallMedianMs: number }>;
+  const previousByColours: Times = {};
+  const afterByColours: Times = {};
   for (let count = 1; count <= 5; count++) {
-    const cpu: number[] = [];
-    const wall: number[] = [];
+    const cpu = { previous: [] as number[], after: [] as number[] };
+    const wall = { previous: [] as number[], after: [] as number[] };
     for (let q = 0; q < queries; q++) {
       const colours = Array.from({ length: count }, hex);
-      const c0 = cpuMs();
-      const t0 = performance.now();
-      current.searchByHex(afterIndex, colours, { k: 50 });
-      wall.push(performance.now() - t0);
-      cpu.push(cpuMs() - c0);
+      for (const side of ['previous', 'after'] as const) {
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        if (side === 'after') current.searchByHex(afterIndex, colours, { k: 50 });
+        else old.previous.searchByHex(previousIndex, colours, { k: 50 });
+        wall[side].push(performance.now() - t0);
+        cpu[side].push(cpuMs() - c0);
+      }
     }
-    byColours[count] = { cpuMedianMs: round(median(cpu)), wallMedianMs: round(median(wall)) };
+    previousByColours[count] = {
+      cpuMedianMs: round(median(cpu.previous)),
+      wallMedianMs: round(median(wall.previous)),
+    };
+    afterByColours[count] = {
+      cpuMedianMs: round(median(cpu.after)),
+      wallMedianMs: round(median(wall.after)),
+    };
   }
   return {
     n,
@@ -413,7 +441,8 @@ function timeQueries(
     afterMedianMs: round(median(after)),
     afterP95Ms: round(quantile(after, 0.95)),
     afterOneColourMedianMs: round(median(single)),
-    afterByColours: byColours,
+    previousByColours,
+    afterByColours,
     loadAverage: loadavg()[0]!,
   };
 }
@@ -427,17 +456,41 @@ export interface ColourQualityOptions {
   speedN?: number;
   speedQueries?: number;
   baseline?: string;
+  previous?: string;
   emoji?: number;
   sprites?: number;
   artworks?: number;
   log?: (line: string) => void;
 }
 
+type Side = 'before' | 'previous' | 'after';
+const SIDES: Side[] = ['before', 'previous', 'after'];
+
+/** The photos dealt into `parts` libraries by a seeded shuffle, each in index order. */
+function deal(count: number, parts: number, seed: number): number[][] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  const shuffle = mulberry32(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(shuffle() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return Array.from({ length: parts }, (_, l) =>
+    order.filter((_, i) => i % parts === l).sort((x, y) => x - y),
+  );
+}
+
 export async function runColourQualityBench(options: ColourQualityOptions = {}) {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const baselineRef = options.baseline ?? DEFAULT_BASELINE;
+  const previousRef = options.previous ?? DEFAULT_PREVIOUS;
   const started = performance.now();
   const before = await baselineModules(baselineRef);
+  const previous = await baselineModules(previousRef);
+  const search: Record<Side, SearchModule> = {
+    before: before.search,
+    previous: previous.search,
+    after: current,
+  };
 
   const photos = [
     ...(await realPhotos({
@@ -452,8 +505,8 @@ export async function runColourQualityBench(options: ColourQualityOptions = {}) 
   const hexes = [...new Set(QUERIES.flatMap((q) => q.colours))];
   const truth = new GroundTruth();
   const shares: Map<string, number>[] = [];
-  const afterEntries: { id: number; palette: { lab: Lab; share: number }[] }[] = [];
-  const beforeEntries: { id: number; palette: { lab: Lab; share: number }[] }[] = [];
+  type Entry = { id: number; palette: { lab: Lab; share: number }[] };
+  const entries: Record<Side, Entry[]> = { before: [], previous: [], after: [] };
   let extractMs = 0;
   for (const [id, photo] of photos.entries()) {
     const { working } = await decodePhoto(photo.bytes);
@@ -461,65 +514,83 @@ export async function runColourQualityBench(options: ColourQualityOptions = {}) 
     const t0 = performance.now();
     const analysis = await analysePhoto(photo.bytes, { clipInput: false });
     extractMs += performance.now() - t0;
-    afterEntries.push({ id, palette: analysis.palette });
-    beforeEntries.push({
-      id,
-      palette: before.palette.extractPalette(before.pixels.sampleLab(working, 64)),
-    });
+    entries.after.push({ id, palette: analysis.palette });
+    for (const [side, modules] of [
+      ['before', before],
+      ['previous', previous],
+    ] as const) {
+      entries[side].push({
+        id,
+        palette: modules.palette.extractPalette(modules.pixels.sampleLab(working, 64)),
+      });
+    }
     if ((id + 1) % 250 === 0) log(`colour-quality: analysed ${id + 1}/${photos.length}`);
   }
-  // Libraries: every photo together, and the same photos dealt into LIBRARIES disjoint
-  // libraries of a few hundred (seeded shuffle), closer to one person's folder: fewer photos
-  // hold each colour, so the top 5 reaches further down the ranking.
-  const order = photos.map((_, i) => i);
-  const shuffle = mulberry32(0x11b);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(shuffle() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  const libraries = [
-    { name: 'all', rows: order.slice().sort((x, y) => x - y) },
-    ...Array.from({ length: LIBRARIES }, (_, l) => ({
-      name: `part ${l + 1} of ${LIBRARIES}`,
-      rows: order.filter((_, i) => i % LIBRARIES === l).sort((x, y) => x - y),
-    })),
-  ];
 
-  const perLibrary = libraries.map((library) => {
-    const afterIndex = current.buildPaletteIndex(library.rows.map((row) => afterEntries[row]!));
-    const beforeIndex = before.search.buildPaletteIndex(
-      library.rows.map((row) => beforeEntries[row]!),
-    );
-    const queries = QUERIES.map((query) => {
+  /** Every query judged on one library (rows into `photos`), for each side. */
+  const judgeLibrary = (rows: number[]) => {
+    const indexes = Object.fromEntries(
+      SIDES.map((side) => [
+        side,
+        search[side].buildPaletteIndex(rows.map((row) => entries[side][row]!)),
+      ]),
+    ) as Record<Side, current.PaletteIndex>;
+    return QUERIES.map((query) => {
       const sharesOf = (row: number) => query.colours.map((hex) => shares[row]!.get(hex)!);
       const holds = (row: number) => sharesOf(row).every((s) => s >= HOLD_SHARE);
-      const holders = library.rows.filter(holds).length;
-      const run = (search: SearchModule['searchByHex'], index: current.PaletteIndex) =>
-        judge(search(index, query.colours, { k: TOP }).results, photos, holds, sharesOf, holders);
+      const holders = rows.filter(holds).length;
+      const run = (side: Side) =>
+        judge(
+          search[side].searchByHex(indexes[side], query.colours, { k: TOP }).results,
+          photos,
+          holds,
+          sharesOf,
+          holders,
+        );
       return {
         ...query,
         holders,
-        before: run(before.search.searchByHex, beforeIndex),
-        after: run(current.searchByHex, afterIndex),
+        before: run('before'),
+        previous: run('previous'),
+        after: run('after'),
       };
     });
-    return { name: library.name, photos: library.rows.length, queries };
-  });
+  };
+
+  // Libraries: every photo together, and the same photos dealt into LIBRARIES disjoint
+  // libraries of a few hundred (seeded shuffle), closer to one person's folder: fewer photos
+  // hold each colour, so the top 5 reaches further down the ranking.
+  const libraries = [
+    { name: 'all', rows: photos.map((_, i) => i) },
+    ...deal(photos.length, LIBRARIES, 0x11b).map((rows, l) => ({
+      name: `part ${l + 1} of ${LIBRARIES}`,
+      rows,
+    })),
+  ];
+  const perLibrary = libraries.map((library) => ({
+    name: library.name,
+    photos: library.rows.length,
+    queries: judgeLibrary(library.rows),
+  }));
   for (const library of perLibrary) {
     log(`colour-quality: ${library.name} (${library.photos} photos)`);
     for (const q of library.queries) {
       log(
-        `  ${q.name.padEnd(22)} holders ${String(q.holders).padStart(4)}  before ${q.before.precision.toFixed(2)}  after ${q.after.precision.toFixed(2)}`,
+        `  ${q.name.padEnd(22)} holders ${String(q.holders).padStart(4)}  before ${q.before.precision.toFixed(2)}  previous ${q.previous.precision.toFixed(2)}  after ${q.after.precision.toFixed(2)}`,
       );
     }
   }
 
   type Judgement = (typeof perLibrary)[number]['queries'][number];
-  const summarise = (list: Judgement[], side: 'before' | 'after') => {
+  const summarise = (list: Judgement[], side: Side) => {
     const of = (some: Judgement[]) => {
       const judged = some.reduce((s, q) => s + q[side].judged, 0);
       const hits = some.reduce((s, q) => s + q[side].precision * q[side].judged, 0);
-      return { precision: judged ? Math.round((hits / judged) * 1000) / 1000 : null, judged };
+      return {
+        precision: judged ? Math.round((hits / judged) * 1000) / 1000 : null,
+        judged,
+        misses: Math.round(judged - hits),
+      };
     };
     const byKind: Record<string, unknown> = {};
     for (const kind of new Set(QUERIES.map((q) => q.kind))) {
@@ -528,35 +599,81 @@ export async function runColourQualityBench(options: ColourQualityOptions = {}) 
     const few = list.filter((q) => q.holders < TOP);
     return {
       overall: of(list),
+      oneColour: of(list.filter((q) => q.kind !== 'two-colour')),
       byKind,
       queriesAt100: `${list.filter((q) => q[side].precision === 1).length} of ${list.length}`,
       fewerThan5HoldersNonHoldersBelow: `${few.filter((q) => q[side].nonHoldersBelow).length} of ${few.length}`,
     };
   };
+  const bySide = (list: Judgement[]) =>
+    Object.fromEntries(SIDES.map((side) => [side, summarise(list, side)]));
   const all = perLibrary[0]!.queries;
   const parts = perLibrary.slice(1).flatMap((library) => library.queries);
+  // The same photos dealt again, RESAMPLE_SEEDS times into each of RESAMPLE_PARTS parts.
+  const resampledLibraries = RESAMPLE_PARTS.flatMap((count) =>
+    Array.from({ length: RESAMPLE_SEEDS }, (_, seed) => deal(photos.length, count, 0x5eed + seed)),
+  ).flat();
+  const resampled = resampledLibraries.flatMap((rows) => judgeLibrary(rows));
+
+  // The estimate itself: a photo's coverage of one colour (its score for that colour alone,
+  // shares never above 0.4 here) against the share of its pixels, where that share is 5-40 %.
+  const shareError = Object.fromEntries(
+    (['previous', 'after'] as const).map((side) => {
+      const coverageOf = search[side].coverageOf!;
+      const errors: number[] = [];
+      for (const [row, truthShares] of shares.entries()) {
+        for (const hex of hexes) {
+          const share = truthShares.get(hex)!;
+          if (share < 0.05 || share > 0.4) continue;
+          const estimate = coverageOf(entries[side][row]!.palette, [
+            { lab: hexToLab(hex), share: 1 },
+          ]);
+          errors.push(Math.abs(estimate - share));
+        }
+      }
+      const points = (x: number) => Math.round(x * 1000) / 10;
+      return [
+        side,
+        {
+          cases: errors.length,
+          meanPoints: points(errors.reduce((sum, e) => sum + e, 0) / errors.length),
+          medianPoints: points(median(errors)),
+          p90Points: points(quantile(errors, 0.9)),
+          p99Points: points(quantile(errors, 0.99)),
+        },
+      ];
+    }),
+  );
+
   const summary = {
-    all: { before: summarise(all, 'before'), after: summarise(all, 'after') },
-    parts: { before: summarise(parts, 'before'), after: summarise(parts, 'after') },
+    all: bySide(all),
+    parts: bySide(parts),
+    resampled: { libraries: resampledLibraries.length, ...bySide(resampled) },
+    shareError,
   };
   log(`colour-quality: ${JSON.stringify(summary)}`);
 
-  // The 120k-photo query time, before and after, alternating on the same queries: the real
-  // palettes above tiled to 120k with a small jitter (a library's colours cluster like a real
-  // one's), then uniformly random palettes (the analysis-clusters bench's).
+  // The 120k-photo query time, alternating on the same queries: the real palettes above tiled
+  // to 120k with a small jitter (a library's colours cluster like a real one's), then uniformly
+  // random palettes (the analysis-clusters bench's) of as many colours as each side's palettes
+  // hold at most.
+  const tiled = (side: Side) => (i: number, rnd: () => number) =>
+    jitter(entries[side][i % photos.length]!.palette, rnd);
   const speed = {
     tiledReal: timeQueries(
-      before.search,
+      { before: before.search, previous: previous.search },
       options.speedN ?? 120_000,
-      (i, rnd) => jitter(afterEntries[i % afterEntries.length]!.palette, rnd),
-      (i, rnd) => jitter(beforeEntries[i % beforeEntries.length]!.palette, rnd),
+      { before: tiled('before'), previous: tiled('previous'), after: tiled('after') },
       options.speedQueries ?? 30,
     ),
     uniformRandom: timeQueries(
-      before.search,
+      { before: before.search, previous: previous.search },
       options.speedN ?? 120_000,
-      (_, rnd) => randomPalette(rnd, current.PALETTE_SLOTS),
-      (_, rnd) => randomPalette(rnd, 5),
+      {
+        before: (_, rnd) => randomPalette(rnd, 5),
+        previous: (_, rnd) => randomPalette(rnd, 12),
+        after: (_, rnd) => randomPalette(rnd, current.PALETTE_SLOTS),
+      },
       options.speedQueries ?? 30,
     ),
   };
@@ -575,6 +692,7 @@ export async function runColourQualityBench(options: ColourQualityOptions = {}) 
       ),
       rule: `holds = >= ${HOLD_SHARE * 100} % of opaque pixels (alpha >= ${OPAQUE_ALPHA}) within CIEDE2000 ${HOLD_DELTA_E}; two colours: each`,
       baseline: baselineRef,
+      previous: previousRef,
       paletteVersion: PALETTE_VERSION,
     },
     summary,
@@ -590,6 +708,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const { values } = parseArgs({
     options: {
       baseline: { type: 'string' },
+      previous: { type: 'string' },
       emoji: { type: 'string' },
       sprites: { type: 'string' },
       artworks: { type: 'string' },
@@ -598,6 +717,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const count = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const result = await runColourQualityBench({
     baseline: values.baseline,
+    previous: values.previous,
     emoji: count(values.emoji),
     sprites: count(values.sprites),
     artworks: count(values.artworks),

@@ -36,11 +36,13 @@ const benches: Record<string, () => Promise<unknown>> = {
     runClusterQualityBench({ baseline: process.env.SHOEBOX_CLUSTER_BASELINE, log }),
   clusters: () => runClustersBench({ layout100k: !quick, runs: quick ? 1 : 3, log }),
   // Before (palette and colour search at SHOEBOX_COLOUR_BASELINE, default the commit before
-  // coverage scoring) and after, side by side.
+  // coverage scoring), previous (at SHOEBOX_COLOUR_PREVIOUS, default coverage with a fading
+  // weight over 12-colour palettes) and after, side by side.
   'colour-quality': () =>
     runColourQualityBench({
       ...(quick ? { emoji: 200, sprites: 150, artworks: 60, speedN: 30_000 } : {}),
       baseline: process.env.SHOEBOX_COLOUR_BASELINE,
+      previous: process.env.SHOEBOX_COLOUR_PREVIOUS,
       log,
     }),
   embeddings: () => runEmbeddingsBench({ modelDir: process.env.SHOEBOX_CLIP_MODEL_DIR }),
