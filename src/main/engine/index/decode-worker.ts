@@ -85,16 +85,19 @@ async function runTask(task: DecodeTask): Promise<void> {
       return;
     }
     const decoded = await decodePhoto(bytes);
-    const analysis = await analyseDecoded(decoded, { clipInput: task.clipInput });
-    // The thumbnail is written while the faces are looked for: the write waits on the disk, the
-    // face models on the processor, so neither waits for the other. Both end before `done`.
-    const thumbnailWritten =
-      thumbFile && !cachedThumbnail ? writeThumbnail(thumbFile, analysis.thumbnail) : null;
-    // Keep a failed write handled until it is awaited below, after the faces.
-    thumbnailWritten?.catch(() => undefined);
+    // Three things at once, all from the one decode: the encodes (thumbnail, CLIP crop) run on a
+    // libvips thread, then the thumbnail is written to disk, while this thread computes the pixel
+    // features and looks for faces. Everything ends before `done` is sent.
+    const analysing = analyseDecoded(decoded, { clipInput: task.clipInput });
+    const thumbnailWritten = analysing.then((analysis) =>
+      thumbFile && !cachedThumbnail ? writeThumbnail(thumbFile, analysis.thumbnail) : undefined,
+    );
+    // Keep a failure handled until it is awaited below, after the faces.
+    thumbnailWritten.catch(() => undefined);
     // Faces come from the same decode's working copy (and, only where one is likely, a larger
     // copy of the same bytes).
     const faces = task.faces ? await facesOf(decoded.working, bytes) : undefined;
+    const analysis = await analysing;
     await thumbnailWritten;
     send({
       type: 'done',
