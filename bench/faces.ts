@@ -16,7 +16,7 @@
 // 3. Indexing rate with faces on and off, side by side in alternating runs, on camera-sized
 //    JPEGs without people (target: on >= 0.7x off).
 // Run: npx tsx bench/faces.ts [--photos 60] [--runs 3] [--quality-only | --rates-only]
-import { link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,7 +32,7 @@ import {
 } from '../src/main/engine/faces/grouping.ts';
 import { Library } from '../src/main/engine/library.ts';
 import { libraryLayout } from '../src/main/engine/paths.ts';
-import { cameraJpegs, shoebox } from './indexing.ts';
+import { cameraFolder, shoebox } from './indexing.ts';
 import { machine, median } from './machine.ts';
 
 const DATA_ROOT = join(tmpdir(), 'shoebox-bench');
@@ -264,15 +264,7 @@ export async function runFacesBench(options: FacesBenchOptions = {}) {
   const quality = options.ratesOnly ? null : await qualityAndSpeed(log);
   if (options.qualityOnly) return { machine: machine(), quality };
 
-  // The camera JPEGs are cached for every benchmark and may number more than asked: link exactly
-  // `count` of them into a folder of this benchmark's own.
-  const cache = await cameraJpegs(count, 4000, 3000);
-  const folder = join(DATA_ROOT, `faces-no-people-${count}`);
-  await rm(folder, { recursive: true, force: true });
-  await mkdir(folder, { recursive: true });
-  for (const name of (await readdir(cache)).sort().slice(0, count)) {
-    await link(join(cache, name), join(folder, name));
-  }
+  const folder = await cameraFolder(count, 4000, 3000);
   const on: { endToEnd: number; steady: number; faces: number }[] = [];
   const off: typeof on = [];
   for (let run = 0; run < runs; run++) {

@@ -8,7 +8,7 @@
 //   `git archive` of an older commit with node_modules linked in): before and after in one run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -63,6 +63,30 @@ export async function cameraJpegs(
     );
   }
   return dir;
+}
+
+/**
+ * A folder of exactly `count` camera JPEGs: hard links to the first `count` of the cache, which
+ * may hold more (an earlier run asked for more), so a library of this folder indexes `count`.
+ */
+export async function cameraFolder(
+  count: number,
+  width: number,
+  height: number,
+  quality = 90,
+): Promise<string> {
+  const cache = await cameraJpegs(count, width, height, quality);
+  const folder = `${cache}-first-${count}`;
+  const wanted = (await readdir(cache))
+    .filter((n) => n.endsWith('.jpg'))
+    .sort()
+    .slice(0, count);
+  const have = existsSync(folder) ? (await readdir(folder)).sort() : [];
+  if (have.length === wanted.length && have.every((name, i) => name === wanted[i])) return folder;
+  await rm(folder, { recursive: true, force: true });
+  await mkdir(folder, { recursive: true });
+  for (const name of wanted) await link(join(cache, name), join(folder, name));
+  return folder;
 }
 
 async function listJpegs(dir: string, count: number): Promise<string[]> {
@@ -178,7 +202,7 @@ function treeRssMb(): { main: number; workers: number } {
 }
 
 async function memoryAsTheLibraryGrows(total: number, workers: number) {
-  const folder = await cameraJpegs(total, 1024, 768, 85);
+  const folder = await cameraFolder(total, 1024, 768, 85);
   const libraryDir = join(DATA_ROOT, `library-memory-${process.pid}`);
   await rm(libraryDir, { recursive: true, force: true });
   const library = await Library.open(libraryDir, { workers });
@@ -234,7 +258,7 @@ export async function runIndexingBench(options: IndexingBenchOptions = {}) {
   const count = options.photos ?? 200;
   const runs = options.runs ?? 3;
   const workers = options.workers ?? availableParallelism();
-  const folder = await cameraJpegs(count, 4000, 3000);
+  const folder = await cameraFolder(count, 4000, 3000);
   const files = await listJpegs(folder, count);
   const totalBytes = (
     await Promise.all(files.map((f) => readFile(f).then((b) => b.length)))
