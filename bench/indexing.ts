@@ -1,7 +1,7 @@
-// Indexing benchmark (issues 2 and 11): Shoebox's whole pipeline in this process, and the whole
-// `npx shoebox index` command as a person runs it (start-up included), against bare sharp
-// thumbnailing of the same camera-sized JPEGs, side by side in alternating runs, plus the memory
-// of a growing library.
+// Indexing benchmark (issues 2 and 11): Shoebox's whole pipeline in this process (with and
+// without looking for faces), and the whole `npx shoebox index` command as a person runs it
+// (start-up included), against bare sharp thumbnailing of the same camera-sized JPEGs, side by
+// side in alternating runs, plus the memory of a growing library.
 // Run: npx tsx bench/indexing.ts [--photos 200] [--runs 3] [--memory-photos 10000] [--no-memory]
 //   [--no-pipeline] [--no-command] [--baseline <another checkout>]
 //   --baseline also times `node <dir>/bin/shoebox.js index` of another checkout (e.g. a
@@ -277,6 +277,9 @@ export async function runIndexingBench(options: IndexingBenchOptions = {}) {
   const bare: number[] = [];
   const full: number[] = [];
   const steady: number[] = [];
+  // The same pipeline without looking for faces (issue 12's feature): what the faces cost.
+  const fullNoFaces: number[] = [];
+  const steadyNoFaces: number[] = [];
   const command: number[] = [];
   const baselineCommand: number[] = [];
   // With a baseline, this checkout is also timed through `node bin/shoebox.js` like the
@@ -297,6 +300,12 @@ export async function runIndexingBench(options: IndexingBenchOptions = {}) {
       steady.push(shoeboxRun.steady);
       line.push(
         `shoebox in-process ${full.at(-1)!.toFixed(1)}/s (steady ${steady.at(-1)!.toFixed(1)}/s)`,
+      );
+      const withoutFaces = await shoebox(folder, count, { workers, faces: false });
+      fullNoFaces.push(withoutFaces.endToEnd);
+      steadyNoFaces.push(withoutFaces.steady);
+      line.push(
+        `without faces ${fullNoFaces.at(-1)!.toFixed(1)}/s (steady ${steadyNoFaces.at(-1)!.toFixed(1)}/s)`,
       );
     }
     if (timeCommand) {
@@ -336,6 +345,12 @@ export async function runIndexingBench(options: IndexingBenchOptions = {}) {
     ratio: ratioTo(full),
     steadyRatio: ratioTo(steady),
     target: { ratio: 0.8, met: ratio >= 0.8 },
+    withoutFaces: {
+      photosPerSecond: rates(fullNoFaces),
+      steadyPhotosPerSecond: rates(steadyNoFaces),
+      ratio: ratioTo(fullNoFaces),
+      steadyRatio: ratioTo(steadyNoFaces),
+    },
     // The whole command, start-up included, as `npx shoebox index <folder>` (issue 11).
     commandPhotosPerSecond: rates(command),
     commandRatio: ratioTo(command),
