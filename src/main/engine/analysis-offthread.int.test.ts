@@ -388,8 +388,11 @@ describe('analysis off the engine thread', () => {
     const started = performance.now();
     await service.close();
     const closeMs = performance.now() - started;
+    // The job ending in AbortError, not 'finished', shows close did not wait for it. The bound only
+    // catches a close that hangs: it took about 1.2 s quiet and 3.1 s at load 10, so 3 s (as
+    // it was) failed on a busy machine for no fault of the code.
     expect(await outcome).toBe('AbortError');
-    expect(closeMs).toBeLessThan(3000);
+    expect(closeMs).toBeLessThan(10_000);
     expect(service.workerAlive).toBe(false);
     expect(library.catalog.analysisResult('neighbours', SYNTHETIC_SPACE_KEY)).toBeNull();
     await expect(service.duplicates()).rejects.toThrow(/closed/);
