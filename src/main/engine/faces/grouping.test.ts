@@ -74,6 +74,40 @@ describe('face grouping', () => {
     expect(incremental.size).toBe(now.length);
   });
 
+  it('holds exactly the pairs within reach, through faces coming, going and changing', () => {
+    // Spread 0.5 puts many pairs of one person near the 0.4 line, both sides of it.
+    const all = makePeople([30, 30, 20, 5], 9, 0.5);
+    const random = mulberry32(4);
+    const graph = new FaceGraph();
+    let present = all.slice(0, 40);
+    for (let round = 0; round < 12; round++) {
+      graph.update(present);
+      expect(graph.size).toBe(present.length);
+      for (const face of present) {
+        const want = present
+          .filter((other) => other.id !== face.id)
+          .map((other) => ({
+            id: other.id,
+            distance: descriptorDistance(face.descriptor, other.descriptor),
+          }))
+          .filter((n) => n.distance <= NEIGHBOUR_DISTANCE)
+          .sort((a, b) => a.id - b.id);
+        const have = [...graph.neighboursOf(face.id)].sort((a, b) => a.id - b.id);
+        expect(have.map((n) => n.id)).toEqual(want.map((n) => n.id));
+        have.forEach((n, i) => expect(n.distance).toBeCloseTo(want[i]!.distance, 5));
+      }
+      // Some leave (freeing slots in the middle of the packed array), some arrive, and one
+      // face's descriptor changes under the same id.
+      present = present.filter(() => random() > 0.25);
+      const ids = new Set(present.map((f) => f.id));
+      for (const face of all) if (!ids.has(face.id) && random() < 0.2) present.push(face);
+      const changed = present[Math.floor(random() * present.length)]!;
+      present = present.map((f) =>
+        f === changed ? { ...f, descriptor: all[(f.id * 7) % all.length]!.descriptor } : f,
+      );
+    }
+  });
+
   it('keeps ids across regroupings and follows the pins', () => {
     const faces = makePeople([4, 4], 3);
     const graph = new FaceGraph();

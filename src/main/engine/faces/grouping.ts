@@ -35,10 +35,46 @@ interface Neighbour {
   distance: number;
 }
 
+/**
+ * The squared distance between `descriptor` and the one packed at `offset`, or any value above
+ * `limit2` as soon as the partial sum passes it (checked every 8 dimensions): most pairs of
+ * faces are different people, about 1.0 apart, and are ruled out after a quarter of the sum.
+ */
+function boundedSquaredDistance(
+  descriptor: Float32Array,
+  packed: Float32Array,
+  offset: number,
+  limit2: number,
+): number {
+  let sum = 0;
+  for (let i = 0, o = offset; i < DESCRIPTOR_DIM;) {
+    // Eight at a time, unrolled: the engine compiles this to straight-line arithmetic.
+    const d0 = descriptor[i++]! - packed[o++]!;
+    const d1 = descriptor[i++]! - packed[o++]!;
+    const d2 = descriptor[i++]! - packed[o++]!;
+    const d3 = descriptor[i++]! - packed[o++]!;
+    const d4 = descriptor[i++]! - packed[o++]!;
+    const d5 = descriptor[i++]! - packed[o++]!;
+    const d6 = descriptor[i++]! - packed[o++]!;
+    const d7 = descriptor[i++]! - packed[o++]!;
+    sum += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3 + d4 * d4 + d5 * d5 + d6 * d6 + d7 * d7;
+    if (sum > limit2) return sum;
+  }
+  return sum;
+}
+
 /** Every face's neighbours within a distance, kept up to date as faces come and go. */
 export class FaceGraph {
   private readonly descriptors = new Map<number, Float32Array>();
   private readonly neighbours = new Map<number, Neighbour[]>();
+  // The descriptors again, back to back in one array (slot i holds the face slotIds[i]), so a new
+  // face is compared with all the others in one pass over contiguous memory, each comparison
+  // given up once it is out of reach. A first grouping of 10,000 faces compares 50 million pairs
+  // on the engine's thread: 11 s with full distances over a Map of arrays, 2.0 s like this
+  // (synthetic descriptors, 1,000 people of 10 faces; load average 3-4).
+  private packed = new Float32Array(64 * DESCRIPTOR_DIM);
+  private readonly slotIds: number[] = [];
+  private readonly slotOf = new Map<number, number>();
 
   constructor(readonly maxDistance = NEIGHBOUR_DISTANCE) {}
 
@@ -68,22 +104,39 @@ export class FaceGraph {
       const now = wanted.get(id);
       if (now === undefined || !sameVector(now, this.descriptors.get(id)!)) this.remove(id);
     }
+    const limit2 = this.maxDistance * this.maxDistance;
     let added = 0;
     for (const face of faces) {
       if (this.descriptors.has(face.id)) continue;
       const list: Neighbour[] = [];
-      for (const [other, descriptor] of this.descriptors) {
-        const distance = descriptorDistance(face.descriptor, descriptor);
-        if (distance <= this.maxDistance) {
+      const packed = this.packed;
+      for (let slot = 0, offset = 0; slot < this.slotIds.length; slot++, offset += DESCRIPTOR_DIM) {
+        const d2 = boundedSquaredDistance(face.descriptor, packed, offset, limit2);
+        if (d2 <= limit2) {
+          const other = this.slotIds[slot]!;
+          const distance = Math.sqrt(d2);
           list.push({ id: other, distance });
           this.neighbours.get(other)!.push({ id: face.id, distance });
         }
       }
       this.descriptors.set(face.id, face.descriptor);
       this.neighbours.set(face.id, list);
+      this.pack(face.id, face.descriptor);
       added += 1;
     }
     return added;
+  }
+
+  private pack(id: number, descriptor: Float32Array): void {
+    const slot = this.slotIds.length;
+    if ((slot + 1) * DESCRIPTOR_DIM > this.packed.length) {
+      const grown = new Float32Array(this.packed.length * 2);
+      grown.set(this.packed);
+      this.packed = grown;
+    }
+    this.packed.set(descriptor.subarray(0, DESCRIPTOR_DIM), slot * DESCRIPTOR_DIM);
+    this.slotIds.push(id);
+    this.slotOf.set(id, slot);
   }
 
   private remove(id: number): void {
@@ -96,6 +149,22 @@ export class FaceGraph {
     }
     this.neighbours.delete(id);
     this.descriptors.delete(id);
+    // The last slot moves into the freed one, so the packed faces stay back to back.
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return;
+    const last = this.slotIds.length - 1;
+    if (slot !== last) {
+      const moved = this.slotIds[last]!;
+      this.packed.copyWithin(
+        slot * DESCRIPTOR_DIM,
+        last * DESCRIPTOR_DIM,
+        (last + 1) * DESCRIPTOR_DIM,
+      );
+      this.slotIds[slot] = moved;
+      this.slotOf.set(moved, slot);
+    }
+    this.slotIds.pop();
+    this.slotOf.delete(id);
   }
 }
 
