@@ -102,9 +102,9 @@ const INLINE_CLUSTER_PHOTOS = 120;
 /**
  * The clustering method's version, saved with a clustering: a stored one made by another version
  * is computed again even if no photo changed. 2: k with a floor and a size limit, near-duplicate
- * groups kept whole, the reason for k.
+ * groups kept whole, the reason for k. 3: a group clustered at its photos' mean, not its first copy.
  */
-const CLUSTERING_VERSION = 2;
+const CLUSTERING_VERSION = 3;
 
 export interface AnalysisDeps {
   catalog: Catalog;

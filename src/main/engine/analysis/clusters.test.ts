@@ -483,3 +483,60 @@ describe('near-duplicate groups weigh as many photos as they hold', () => {
     expect(once.k).not.toBe(every.k);
   });
 });
+
+describe('a near-duplicate group counts at its photos, not at one of its copies', () => {
+  /** Unit vectors in the plane at these angles (degrees): cosine distance 1 - cos(difference). */
+  const atAngles = (degrees: number[]) => ({
+    ids: Int32Array.from(degrees, (_, i) => 1 + i),
+    vectors: new Float32Array(
+      degrees.flatMap((a) => [Math.cos((a * Math.PI) / 180), Math.sin((a * Math.PI) / 180)]),
+    ),
+    dim: 2,
+  });
+  const distance = (a: number, b: number) => 1 - Math.cos(((a - b) * Math.PI) / 180);
+
+  it('puts a group with the cluster nearest its photos together, whichever copy comes first', () => {
+    // Two tight clusters at 0 and 60 degrees. A pair of copies at 24 and 46 degrees: together
+    // nearer 60 (0.221 against 0.392), though the first copy alone is nearer 0. Four copies at
+    // 10 degrees whose first row is an edited copy at 40: together nearer 0 (0.295 against
+    // 1.49), though that copy alone is nearer 60. Groups come first, as an index order may have it.
+    const degrees = [24, 46, 40, 10, 10, 10, 10, -3, -1.5, 0, 1.5, 3, 57, 58.5, 60, 61.5, 63];
+    const groups = Int32Array.from(degrees, (_, r) => (r < 2 ? 0 : r < 7 ? 1 : -1));
+    expect(distance(24, 60) + distance(46, 60)).toBeLessThan(distance(24, 0) + distance(46, 0));
+    const data = atAngles(degrees);
+    const res = clusterEmbeddings(data, { k: 2, duplicateGroups: groups });
+    const angleOf = (id: number) => degrees[id - 1]!;
+    const clusterWith = (angle: number) =>
+      res.clusters.find((c) => [...c.memberIds].map(angleOf).includes(angle))!;
+    expect(clusterWith(0)).not.toBe(clusterWith(60));
+    expect(clusterWith(24)).toBe(clusterWith(60));
+    expect(clusterWith(46)).toBe(clusterWith(60));
+    expect(clusterWith(40)).toBe(clusterWith(0));
+    expect(clusterWith(10)).toBe(clusterWith(0));
+    // Every photo, each group held together and sent where its photos cost least: the same.
+    for (const members of [
+      [24, 46],
+      [40, 10, 10, 10, 10],
+    ]) {
+      const cost = (c: (typeof res.clusters)[number]) =>
+        members.reduce((sum, a) => sum + distance(a, angleOf(c.medoidId)), 0);
+      const best = res.clusters.reduce((a, b) => (cost(b) < cost(a) ? b : a));
+      expect(best.memberIds).toContain(data.ids[degrees.indexOf(members[0]!)]);
+    }
+  });
+
+  it('reports as its cost the total distance of every photo to its medoid', () => {
+    // Loose near-duplicate groups (three rows of one planted cluster each): the cost k-medoids
+    // minimised is then exactly that of the clustering handed back.
+    const data = planted(240, 6, 32, 0.6, 13);
+    const groups = new Int32Array(240).fill(-1);
+    for (let g = 0; g < 30; g++) for (const r of [g, g + 6, g + 12]) groups[r] = g;
+    for (const k of [4, 6, 9]) {
+      const res = clusterEmbeddings(data, { k, duplicateGroups: groups });
+      let total = 0;
+      for (const c of res.clusters) for (const d of c.distances) total += d;
+      const reported = res.scores.elbow.find((e) => e.k === k)!.cost;
+      expect(reported).toBeCloseTo(total, 3);
+    }
+  });
+});
