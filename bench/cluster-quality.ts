@@ -2,7 +2,8 @@
 // groups, through the whole indexing pipeline, what k the library's clustering picks and why,
 // how big its largest cluster is, how well it agrees with the groups (ARI, purity), and whether
 // every near-duplicate group landed in one cluster.
-// Run: npx tsx bench/cluster-quality.ts [--sources 24] [--baseline <git ref>]
+// Run: npx tsx bench/cluster-quality.ts [--sources 24] [--baseline <git ref>] [--previous <git ref>]
+//      [--orders N]
 //
 // Data: the families of bench/duplicate-quality.ts (its fixture writer, reused): detailed
 // synthetic photos, Google emoji and Pokémon sprites, each with its edited copies (resized,
@@ -12,7 +13,12 @@
 // belongs with it when browsing). ARI is also given against the strict duplicate families.
 //
 // --baseline <ref> also clusters the same embeddings with clusters.ts as it was at <ref> (its
-// automatic k, which knew nothing of near-duplicates), side by side.
+// automatic k, given the near-duplicate groups as the service gives them; code from before
+// groups ignores them), side by side; --previous <ref> a second ref the same way.
+// --orders N clusters the same embeddings again in N row orders (the library's, then seeded
+// shuffles) with each code, and reports the median and range of each figure: k-medoids starts
+// are drawn by row, and on this set near-equal splits of the emoji and sprites swing ARI from
+// 0.09 to 0.20 with the order alone, so one order's figure can mislead.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -20,8 +26,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adjustedRandIndex } from '../src/main/engine/analysis/cluster-scores.ts';
-import type { ClusterResult, EmbeddingSet } from '../src/main/engine/analysis/clusters.ts';
+import { adjustedRandIndex, mulberry32 } from '../src/main/engine/analysis/cluster-scores.ts';
+import {
+  clusterEmbeddings,
+  type ClusterResult,
+  type EmbeddingSet,
+} from '../src/main/engine/analysis/clusters.ts';
 import { Catalog } from '../src/main/engine/catalog/catalog.ts';
 import { loadEmbeddingSet } from '../src/main/engine/catalog/embedding-sets.ts';
 import { Library } from '../src/main/engine/library.ts';
@@ -34,6 +44,10 @@ export interface ClusterQualityOptions {
   sources?: number;
   /** A git ref whose clusters.ts is measured on the same embeddings too. */
   baseline?: string;
+  /** A second git ref measured the same way (e.g. the code just before a change). */
+  previous?: string;
+  /** Row orders each code clusters the embeddings in, for the spread of the figures. Default 1. */
+  orders?: number;
   log?: (line: string) => void;
 }
 
@@ -102,7 +116,7 @@ function quality(
 async function baselineClusterer(
   ref: string,
   dir: string,
-): Promise<(set: EmbeddingSet) => ClusterResult> {
+): Promise<(set: EmbeddingSet, duplicateGroups: Int32Array) => ClusterResult> {
   const root = process.cwd();
   for (const path of [
     'src/main/engine/analysis/clusters.ts',
@@ -116,8 +130,48 @@ async function baselineClusterer(
   const module = (await import(
     pathToFileURL(join(dir, 'src/main/engine/analysis/clusters.ts')).href
   )) as { clusterEmbeddings: (set: EmbeddingSet, options: object) => ClusterResult };
-  // The options the analysis service passed at the baseline: automatic k, seed 1.
-  return (set) => module.clusterEmbeddings(set, { k: 'auto', seed: 1 });
+  // The options the analysis service passes: automatic k, seed 1 and the near-duplicate groups
+  // (which code from before groups ignores).
+  return (set, duplicateGroups) =>
+    module.clusterEmbeddings(set, { k: 'auto', seed: 1, duplicateGroups });
+}
+
+/** The same embeddings (and groups) with their rows in another order; ids go with their rows. */
+function reordered(
+  set: EmbeddingSet,
+  groups: Int32Array,
+  order: Int32Array,
+): { set: EmbeddingSet; groups: Int32Array } {
+  const { dim } = set;
+  const vectors = new Float32Array(set.vectors.length);
+  order.forEach((row, i) => vectors.set(set.vectors.subarray(row * dim, row * dim + dim), i * dim));
+  return {
+    set: { ids: Int32Array.from(order, (row) => set.ids[row]!), vectors, dim },
+    groups: Int32Array.from(order, (row) => groups[row]!),
+  };
+}
+
+/** The library's order first, then seeded shuffles. */
+function rowOrders(n: number, count: number): Int32Array[] {
+  const random = mulberry32(11);
+  const orders = [Int32Array.from({ length: n }, (_, i) => i)];
+  while (orders.length < count) {
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    orders.push(order);
+  }
+  return orders;
+}
+
+type Spread = { median: number; min: number; max: number };
+function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median: round(median), min: round(sorted[0]!), max: round(sorted.at(-1)!) };
 }
 
 export async function runClusterQualityBench(options: ClusterQualityOptions = {}) {
@@ -142,7 +196,10 @@ export async function runClusterQualityBench(options: ClusterQualityOptions = {}
     const libraryDir = join(root, 'library');
     const library = await Library.open(libraryDir);
     let after: Quality & { seconds: number; method: string };
-    let before: (Quality & { seconds: number; method: string; ref: string }) | null = null;
+    type Measured = Quality & { seconds: number; method: string; ref: string };
+    let before: Measured | null = null;
+    let previous: Measured | null = null;
+    const spreads: Record<string, Record<string, Spread>> = {};
     let model: string;
     try {
       await library.sync([await library.registerFolder(photos)]);
@@ -163,8 +220,10 @@ export async function runClusterQualityBench(options: ClusterQualityOptions = {}
         method: view.method,
       };
 
-      if (options.baseline) {
-        // The same embeddings the library clustered, read through a second connection.
+      const orders = options.orders ?? 1;
+      if (options.baseline || options.previous || orders > 1) {
+        // The same embeddings the library clustered, read through a second connection, with
+        // each row's near-duplicate group as the analysis service passes it.
         const catalog = new Catalog(libraryLayout(libraryDir).catalog);
         let set: EmbeddingSet;
         try {
@@ -173,19 +232,56 @@ export async function runClusterQualityBench(options: ClusterQualityOptions = {}
           catalog.close();
         }
         const pathOf = library.photoPathsById(Array.from(set.ids));
-        const cluster = await baselineClusterer(options.baseline, join(root, 'baseline'));
-        const startedBefore = performance.now();
-        const result = cluster(set);
-        const secondsBefore = (performance.now() - startedBefore) / 1000;
-        const baselineClusterOf = new Map<string, number>();
-        for (const c of result.clusters)
-          for (const id of c.memberIds) baselineClusterOf.set(pathOf.get(id)!, c.id);
-        before = {
-          ...quality(baselineClusterOf, designOf, familyOf, duplicateGroups, result.reason ?? null),
-          seconds: round(secondsBefore),
-          method: result.method,
-          ref: options.baseline,
+        const groupOfPath = new Map<string, number>();
+        duplicateGroups.forEach((paths, g) => paths.forEach((path) => groupOfPath.set(path, g)));
+        const groups = Int32Array.from(set.ids, (id) => groupOfPath.get(pathOf.get(id)!) ?? -1);
+        const measure = (result: ClusterResult) => {
+          const of = new Map<string, number>();
+          for (const c of result.clusters)
+            for (const id of c.memberIds) of.set(pathOf.get(id)!, c.id);
+          return quality(of, designOf, familyOf, duplicateGroups, result.reason ?? null);
         };
+        type Clusterer = (set: EmbeddingSet, groups: Int32Array) => ClusterResult;
+        // This checkout's clustering with the service's options.
+        const codes: { name: string; run: Clusterer }[] = [
+          {
+            name: 'after',
+            run: (each, eachGroups) =>
+              clusterEmbeddings(each, { k: 'auto', seed: 1, duplicateGroups: eachGroups }),
+          },
+        ];
+        for (const [name, ref] of [
+          ['before', options.baseline],
+          ['previous', options.previous],
+        ] as const) {
+          if (!ref) continue;
+          const run = await baselineClusterer(ref, join(root, name));
+          codes.push({ name, run });
+          const startedAt = performance.now();
+          const result = run(set, groups);
+          const measured: Measured = {
+            ...measure(result),
+            seconds: round((performance.now() - startedAt) / 1000),
+            method: result.method,
+            ref,
+          };
+          if (name === 'before') before = measured;
+          else previous = measured;
+        }
+        if (orders > 1) {
+          for (const code of codes) {
+            const runs = rowOrders(set.ids.length, orders).map((order) => {
+              const r = reordered(set, groups, order);
+              return measure(code.run(r.set, r.groups));
+            });
+            spreads[code.name] = Object.fromEntries(
+              (['k', 'largestShare', 'ari', 'purity', 'duplicateGroupsSplit'] as const).map(
+                (key) => [key, spread(runs.map((q) => q[key]))],
+              ),
+            );
+            log(`${code.name}: ${orders} row orders measured`);
+          }
+        }
       }
     } finally {
       await library.close();
@@ -215,6 +311,10 @@ export async function runClusterQualityBench(options: ClusterQualityOptions = {}
       },
       after,
       before,
+      previous,
+      /** Median and range over `orders` row orders of the same embeddings, per code. */
+      orders: options.orders ?? 1,
+      spreads,
     };
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -225,11 +325,18 @@ const round = (v: number): number => Math.round(v * 1000) / 1000;
 
 if (process.argv[1]?.endsWith('cluster-quality.ts')) {
   const { values } = parseArgs({
-    options: { sources: { type: 'string' }, baseline: { type: 'string' } },
+    options: {
+      sources: { type: 'string' },
+      baseline: { type: 'string' },
+      previous: { type: 'string' },
+      orders: { type: 'string' },
+    },
   });
   const result = await runClusterQualityBench({
     sources: values.sources ? Number(values.sources) : undefined,
     baseline: values.baseline,
+    previous: values.previous,
+    orders: values.orders ? Number(values.orders) : undefined,
   });
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }
