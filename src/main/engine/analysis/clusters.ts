@@ -783,12 +783,9 @@ function candidateMatrix(
   const matrix = cosineDistanceMatrix(vectors, dim, rows);
   const s = rows.length;
   for (let o = 0; o < s; o++) {
-    const g = groups.slot[rows[o]!]!;
-    if (g < 0) continue;
-    for (let c = 0; c < s; c++) {
-      const d = 1 - dotRows(vectors, rows[c]!, groups.means, g, dim);
-      matrix[c * s + o] = d > 0 ? d : 0;
-    }
+    if (groups.slot[rows[o]!]! < 0) continue;
+    for (let c = 0; c < s; c++)
+      matrix[c * s + o] = pointDistance(embeddings, groups, rows[o]!, rows[c]!);
   }
   return matrix;
 }
