@@ -1,6 +1,7 @@
 // The replacement Concat against the WebAssembly backend's own kernel, on the real backend.
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../shared/seeded-random.ts';
 import { loadScreening } from './detector.ts';
 import { NARROW_ROW, wasmConcatInstalled, type KernelRegistry } from './wasm-concat.ts';
 
@@ -23,16 +24,26 @@ beforeAll(async () => {
   tf = createRequire(import.meta.url)('@tensorflow/tfjs-core') as Tf;
 });
 
+type Part = { shape: number[]; dtype: string };
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Seeded values for each part, as its tensor holds them (floats rounded to float32). */
+function valuesOf(parts: Part[]): number[][] {
+  const random = mulberry32(1);
+  return parts.map(({ shape, dtype }) =>
+    Array.from({ length: sizeOf(shape) }, () => {
+      const r = random();
+      if (dtype === 'bool') return r < 0.5 ? 0 : 1;
+      if (dtype === 'int32') return Math.floor(r * 2001) - 1000;
+      return Math.fround(r * 1000);
+    }),
+  );
+}
+
 /** Concatenates with the kernel now registered; values and shape. */
-function concat(parts: { shape: number[]; dtype: string }[], axis: number) {
-  let seed = 1;
-  const tensors = parts.map(({ shape, dtype }) => {
-    const values = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
-      seed = (seed * 48271) % 2147483647;
-      return dtype === 'bool' ? seed % 2 : dtype === 'int32' ? (seed % 2001) - 1000 : seed / 1e6;
-    });
-    return tf.tensor(values, shape, dtype);
-  });
+function concat(parts: Part[], axis: number) {
+  const values = valuesOf(parts);
+  const tensors = parts.map(({ shape, dtype }, i) => tf.tensor(values[i]!, shape, dtype));
   const joined = tf.concat(tensors, axis);
   const result = { shape: joined.shape, values: Array.from(joined.dataSync()) };
   for (const t of [...tensors, joined]) t.dispose();
@@ -40,19 +51,12 @@ function concat(parts: { shape: number[]; dtype: string }[], axis: number) {
 }
 
 /** The same concatenation done by hand, row by row: the definition of concat. */
-function expected(parts: { shape: number[]; dtype: string }[], axis: number) {
-  let seed = 1;
-  const arrays = parts.map(({ shape, dtype }) =>
-    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
-      seed = (seed * 48271) % 2147483647;
-      const v = dtype === 'bool' ? seed % 2 : dtype === 'int32' ? (seed % 2001) - 1000 : seed / 1e6;
-      return dtype === 'float32' ? Math.fround(v) : v;
-    }),
-  );
+function expected(parts: Part[], axis: number) {
+  const arrays = valuesOf(parts);
   const rank = parts[0]!.shape.length;
   const at = axis < 0 ? axis + rank : axis;
-  const outer = parts[0]!.shape.slice(0, at).reduce((a, b) => a * b, 1);
-  const rows = parts.map((p) => p.shape.slice(at).reduce((a, b) => a * b, 1));
+  const outer = sizeOf(parts[0]!.shape.slice(0, at));
+  const rows = parts.map((p) => sizeOf(p.shape.slice(at)));
   const values: number[] = [];
   for (let o = 0; o < outer; o++)
     arrays.forEach((array, i) => values.push(...array.slice(o * rows[i]!, (o + 1) * rows[i]!)));
@@ -67,7 +71,7 @@ describe('Concat on the WebAssembly backend', () => {
     expect(wasmConcatInstalled(tf)).toBe(true);
   });
 
-  const cases: [string, { shape: number[]; dtype: string }[], number][] = [
+  const cases: [string, Part[], number][] = [
     [
       'the detector’s mean planes',
       [
