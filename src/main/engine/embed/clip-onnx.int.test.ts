@@ -8,7 +8,7 @@ import {
   solidImage,
   type TinyClip,
 } from '../../../../test/fixtures/tiny-clip/generate.ts';
-import { encodeOnnxModel, FLOAT } from '../../../../test/fixtures/tiny-clip/onnx-writer.ts';
+import { encodeOnnxModel, FLOAT } from '../onnx-writer.ts';
 import { ClipOnnxModel } from './clip-onnx.ts';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
