@@ -4,29 +4,24 @@
 // and are read from disk: nothing is downloaded, ever.
 //
 // Cost is what decides the shape (docs/decisions.md, "Faces"): most photos have no face, so
-// every photo pays only for a small, fast detector (Tiny Face Detector, 256 px input) on the
-// working copy the other features already come from. Only a photo where it sees something
-// plausible pays for the accurate detector (SSD MobileNet v1), the 68 landmarks that align each
-// face and the descriptor network, on a larger copy decoded from the same bytes, so that a face
-// a tenth of the photo wide still has enough pixels for a descriptor.
+// every photo pays only for a small, fast detector (screening.ts: Tiny Face Detector, 256 px
+// input, on ONNX Runtime) on the working copy the other features already come from. Only a photo
+// where it sees something plausible pays for TensorFlow.js and the accurate detector (SSD
+// MobileNet v1), the 68 landmarks that align each face and the descriptor network, on a larger
+// copy decoded from the same bytes, so that a face a tenth of the photo wide still has enough
+// pixels for a descriptor.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import sharp from 'sharp';
 import type { FaceBox } from '../../../shared/domain.ts';
 import type { WorkingImage } from '../features/pixels.ts';
 import type { DetectedFace } from './face-types.ts';
+import { modelDir } from './model-files.ts';
+import { mightShowFaces } from './screening.ts';
 import { installWasmConcat, type KernelRegistry } from './wasm-concat.ts';
 
 export type { DetectedFace };
 
-/**
- * Input side of the screening detector (a multiple of 32). Its cost grows with the square of it:
- * 256 px costs about two thirds of 320 and, at the low bar below, still saw a face in each of
- * the package's sample photos (at 224 it missed two of six).
- */
-export const SCREEN_INPUT = 256;
-/** The screening detector's bar: low, since it only decides whether the real look is needed. */
-export const SCREEN_MIN_SCORE = 0.2;
 /** The accurate detector's bar for a face to be kept. */
 export const FACE_MIN_SCORE = 0.5;
 /** Long edge of the copy the accurate detector and the descriptors work on. */
@@ -59,12 +54,10 @@ interface FaceApi {
     env(): { set(flag: string, value: unknown): void };
   };
   nets: {
-    tinyFaceDetector: Net;
     ssdMobilenetv1: Net;
     faceLandmark68Net: Net;
     faceRecognitionNet: Net;
   };
-  TinyFaceDetectorOptions: new (o: { inputSize: number; scoreThreshold: number }) => object;
   SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults: number }) => object;
   detectAllFaces(
     input: Tensor,
@@ -81,19 +74,14 @@ interface WasmBackend {
 // built engine from loading.
 const loadPackage = createRequire(import.meta.url);
 
-/** Where the model weights ship: the face-api package's own model/ folder. */
-export function modelDir(): string {
-  return join(dirname(loadPackage.resolve('@vladmandic/face-api/package.json')), 'model');
-}
-
 let loading: Promise<FaceApi> | null = null;
 let loadingDetail: Promise<FaceApi> | null = null;
 
 /**
- * Loads TensorFlow.js on its WebAssembly backend and the screening detector (190 kB), once per
- * process: all a worker needs while it meets no face.
+ * Loads TensorFlow.js on its WebAssembly backend, once per process: about a second, paid by a
+ * worker only when the first photo passes the screening.
  */
-export function loadScreening(): Promise<FaceApi> {
+export function loadTensorFlow(): Promise<FaceApi> {
   loading ??= (async () => {
     // The Node build of face-api that runs on WebAssembly (the package's default entry wants
     // the native tfjs-node, which downloads a binary at install time).
@@ -108,7 +96,6 @@ export function loadScreening(): Promise<FaceApi> {
     }
     await faceapi.tf.ready();
     installWasmConcat(faceapi.tf);
-    await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir());
     return faceapi;
   })();
   // A failed load is not cached: the next photo tries again (and fails with the same sentence).
@@ -122,7 +109,7 @@ export function loadScreening(): Promise<FaceApi> {
  */
 export function loadFaceModels(): Promise<FaceApi> {
   loadingDetail ??= (async () => {
-    const faceapi = await loadScreening();
+    const faceapi = await loadTensorFlow();
     const dir = modelDir();
     await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
@@ -148,24 +135,6 @@ function toTensor(faceapi: FaceApi, image: WorkingImage): Tensor {
     rgb[q + 2] = Math.round(data[o + 2]! * a + 255 * (1 - a));
   }
   return faceapi.tf.tensor3d(rgb, [height, width, 3], 'int32');
-}
-
-/** True when the fast screening detector sees anything face-like in the working copy. */
-export async function mightShowFaces(working: WorkingImage): Promise<boolean> {
-  const faceapi = await loadScreening();
-  const input = toTensor(faceapi, working);
-  try {
-    const found = await faceapi.detectAllFaces(
-      input,
-      new faceapi.TinyFaceDetectorOptions({
-        inputSize: SCREEN_INPUT,
-        scoreThreshold: SCREEN_MIN_SCORE,
-      }),
-    );
-    return found.length > 0;
-  } finally {
-    input.dispose();
-  }
 }
 
 /**

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../shared/seeded-random.ts';
-import { loadScreening } from './detector.ts';
+import { loadTensorFlow } from './detector.ts';
 import { NARROW_ROW, wasmConcatInstalled, type KernelRegistry } from './wasm-concat.ts';
 
 interface Tensor {
@@ -19,7 +19,7 @@ interface Tf extends KernelRegistry {
 let tf: Tf;
 
 beforeAll(async () => {
-  await loadScreening();
+  await loadTensorFlow();
   // The one TensorFlow.js core face-api and the wasm backend share.
   tf = createRequire(import.meta.url)('@tensorflow/tfjs-core') as Tf;
 });

@@ -1,13 +1,15 @@
-// A faster Concat for TensorFlow.js's WebAssembly backend, for the one shape the face screening
-// runs on every photo.
+// A faster Concat for TensorFlow.js's WebAssembly backend, for the shape face-api's networks
+// subtract their mean colour with.
 //
 // Why: tfjs-backend-wasm 4.22 joins tensors in JavaScript, one `subarray().set()` per input per
-// outer row. The Tiny Face Detector subtracts its mean colour by concatenating three
-// [1, 256, 256, 1] planes along the last axis: 65,536 rows of one value each, about 200,000 tiny
-// copies, a third of the whole screening's time (6 of 20 ms a photo, measured with the CPU
-// profiler on 12-megapixel JPEGs). Here narrow rows (up to NARROW_ROW values) are copied value
-// by value in one loop; anything else is left to the backend's own kernel. The result is the
-// same tensor, value for value (wasm-concat.int.test.ts compares the two).
+// outer row. face-api subtracts a mean colour by concatenating three [1, size, size, 1] planes
+// along the last axis: one-value rows, size x size of them. For the Tiny Face Detector at 256
+// that was about 200,000 tiny copies, 6 of its 20 ms a photo (measured with the CPU profiler);
+// the screening now runs on ONNX Runtime (screening.ts), but the landmark and descriptor
+// networks still do the same for every face (112 and 150 px). Here narrow rows (up to
+// NARROW_ROW values) are copied value by value in one loop; anything else is left to the
+// backend's own kernel. The result is the same tensor, value for value
+// (wasm-concat.int.test.ts compares the two).
 
 /** Rows up to this many values are copied one value at a time, wider ones by the backend. */
 export const NARROW_ROW = 64;

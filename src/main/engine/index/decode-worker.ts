@@ -8,7 +8,8 @@ import { dirname, extname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { DEFAULT_MAX_PIXELS, analyseDecoded, decodePhoto } from '../features/analyse.ts';
-import { findFaces, loadScreening, type DetectedFace } from '../faces/detector.ts';
+import { findFaces, type DetectedFace } from '../faces/detector.ts';
+import { loadScreeningModel } from '../faces/screening.ts';
 import type { WorkingImage } from '../features/pixels.ts';
 import { PhotoFailure, failureFromDecoderError } from '../features/failures.ts';
 import { isRawExtension } from '../scan/candidates.ts';
@@ -237,9 +238,10 @@ async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
   }
 }
 
-// The face screening model is loaded before the worker says it is ready, so its start-up (a second
-// or two) never counts against the first photo's time limit. A worker that cannot load it still
-// indexes; its photos are told apart by having no faces record.
-void loadScreening()
+// The face screening model (ONNX Runtime, a few tens of milliseconds) is loaded before the worker
+// says it is ready. TensorFlow.js and the accurate face models wait for the first photo that
+// passes the screening. A worker that cannot load the screening still indexes; its photos are
+// told apart by having no faces record.
+void loadScreeningModel()
   .catch(() => undefined)
   .finally(() => send({ type: 'ready' }));
