@@ -19,6 +19,7 @@ import {
   type FromWorker,
   type ToWorker,
 } from './protocol.ts';
+import { ReadBuffer } from './read-buffer.ts';
 import { thumbnailPath } from './thumbnails.ts';
 
 /** Larger files are not photos anyone expects Shoebox to open; reading them would stall a worker. */
@@ -40,6 +41,8 @@ const send = (message: FromWorker): void => {
 };
 
 const waitingForProceed = new Map<number, (analyse: boolean) => void>();
+/** One photo's bytes at a time, in memory kept from photo to photo (see read-buffer.ts). */
+const readBuffer = new ReadBuffer();
 
 const onMessage = (message: ToWorker): void => {
   if (message.type === 'proceed') {
@@ -62,8 +65,10 @@ async function runTask(task: DecodeTask): Promise<void> {
   // -1 until the file is open: a failure before that has no size to compare with the catalog's.
   let size = -1;
   let mtimeMs = -1;
+  let releaseBytes = (): void => undefined;
   try {
-    const { bytes, stats } = await readWhole(task.path);
+    const { bytes, stats, release } = await readWhole(task.path);
+    releaseBytes = release;
     size = stats.size;
     mtimeMs = Math.floor(stats.mtimeMs);
     contentHash = createHash('sha256').update(bytes).digest('hex');
@@ -140,6 +145,8 @@ async function runTask(task: DecodeTask): Promise<void> {
       mtimeMs,
       ...(error instanceof CacheWriteFailure ? { retryLater: true } : {}),
     });
+  } finally {
+    releaseBytes();
   }
 }
 
@@ -186,8 +193,8 @@ async function readWhole(path: string) {
         `file is ${Math.round(stats.size / 1024 / 1024)} MB, too large to be a photo`,
       );
     }
-    const bytes = await handle.readFile();
-    return { bytes, stats };
+    const { bytes, release } = await readBuffer.read(handle, stats.size);
+    return { bytes, stats, release };
   } catch (error) {
     if (error instanceof PhotoFailure) throw error;
     throw new PhotoFailure(openFailureReason(error));
