@@ -254,7 +254,12 @@ async function encodeThumbnail(
   if (Math.max(working.width, working.height) > size) {
     image = image.resize(size, size, { fit: 'inside' });
   }
-  const { data, info } = await image.webp({ quality: 80 }).toBuffer({ resolveWithObject: true });
+  // Effort 2 of libwebp's 0-6 (sharp's default is 4): half the encoding time (7 ms against 14
+  // for a 384 px thumbnail, a tenth of a photo's whole analysis) for 3 % more bytes and a
+  // difference in fidelity of about 0.1 dB; 3 is no faster than 4, 1 and 0 grow files by a fifth.
+  const { data, info } = await image
+    .webp({ quality: 80, effort: 2 })
+    .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
 
