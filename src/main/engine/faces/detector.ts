@@ -5,11 +5,12 @@
 //
 // Cost is what decides the shape (docs/decisions.md, "Faces"): most photos have no face, so
 // every photo pays only for a small, fast detector (screening.ts: Tiny Face Detector, 256 px
-// input, on ONNX Runtime) on the working copy the other features already come from. Only a photo
-// where it sees something plausible pays for TensorFlow.js and the accurate detector (SSD
-// MobileNet v1), the 68 landmarks that align each face and the descriptor network, on a larger
-// copy decoded from the same bytes, so that a face a tenth of the photo wide still has enough
-// pixels for a descriptor.
+// input, on ONNX Runtime) on the working copy the other features already come from. A photo
+// where it sees something plausible is decoded again from the same bytes at 1024 px, so that a
+// face a tenth of the photo wide still has enough pixels for a descriptor, and the accurate
+// detector looks at it (ssd.ts: SSD MobileNet v1, also on ONNX Runtime). Only a photo with a
+// face pays for TensorFlow.js, where face-api's own pipeline finds the 68 landmarks that align
+// each face and runs the descriptor network.
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
@@ -18,12 +19,15 @@ import type { WorkingImage } from '../features/pixels.ts';
 import type { DetectedFace } from './face-types.ts';
 import { modelDir } from './model-files.ts';
 import { mightShowFaces } from './screening.ts';
+import { detectFaces, type SsdDetection } from './ssd.ts';
 import { installWasmConcat, type KernelRegistry } from './wasm-concat.ts';
 
 export type { DetectedFace };
 
 /** The accurate detector's bar for a face to be kept. */
 export const FACE_MIN_SCORE = 0.5;
+/** At most this many faces in one photo (face-api's default). */
+const MAX_FACES = 100;
 /** Long edge of the copy the accurate detector and the descriptors work on. */
 export const DETAIL_SIZE = 1024;
 /** Faces smaller than this (in pixels of the detail copy) give descriptors too blurred to use. */
@@ -45,6 +49,13 @@ interface DescribedFace {
 interface Net {
   loadFromDisk(dir: string): Promise<void>;
 }
+interface Dimensions {
+  width: number;
+  height: number;
+}
+interface DetectorNet {
+  locateFaces(input: Tensor, options: object): Promise<Detection[]>;
+}
 interface FaceApi {
   tf: KernelRegistry & {
     setBackend(name: string): Promise<boolean>;
@@ -54,10 +65,12 @@ interface FaceApi {
     env(): { set(flag: string, value: unknown): void };
   };
   nets: {
-    ssdMobilenetv1: Net;
+    ssdMobilenetv1: DetectorNet;
     faceLandmark68Net: Net;
     faceRecognitionNet: Net;
   };
+  FaceDetection: new (score: number, relativeBox: Rect, imageDims: Dimensions) => Detection;
+  Rect: new (x: number, y: number, width: number, height: number) => Rect;
   SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults: number }) => object;
   detectAllFaces(
     input: Tensor,
@@ -66,6 +79,7 @@ interface FaceApi {
     withFaceLandmarks(): { withFaceDescriptors(): PromiseLike<DescribedFace[]> };
   };
 }
+type Rect = object;
 interface WasmBackend {
   setWasmPaths(prefix: string, usePlatformFetch?: boolean): void;
 }
@@ -104,16 +118,38 @@ export function loadTensorFlow(): Promise<FaceApi> {
 }
 
 /**
- * Loads the accurate detector, the landmarks and the descriptor network (12 MB), once per process,
- * when the first photo passes the screening.
+ * The faces ssd.ts found in each input tensor, for face-api's pipeline to pick up: keyed by the
+ * tensor, so two photos in flight could never see each other's.
+ */
+const foundIn = new WeakMap<Tensor, { faces: SsdDetection[]; dims: Dimensions }>();
+
+/**
+ * Loads the landmarks and the descriptor network (7 MB), once per process, when the first photo
+ * with a face arrives. face-api's pipeline (detect, then landmarks, then descriptors) is kept,
+ * with its detection step answered by what ssd.ts already found, as face-api's own detector
+ * would have answered it (the same network and weights; screening.int.test.ts and
+ * ssd.int.test.ts hold them equal).
  */
 export function loadFaceModels(): Promise<FaceApi> {
   loadingDetail ??= (async () => {
     const faceapi = await loadTensorFlow();
     const dir = modelDir();
-    await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
     await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
+    faceapi.nets.ssdMobilenetv1.locateFaces = (input) => {
+      const found = foundIn.get(input);
+      if (!found) throw new Error('The face pipeline was given a photo nobody looked at.');
+      return Promise.resolve(
+        found.faces.map(
+          ({ score, box }) =>
+            new faceapi.FaceDetection(
+              score,
+              new faceapi.Rect(box.x, box.y, box.width, box.height),
+              found.dims,
+            ),
+        ),
+      );
+    };
     return faceapi;
   })();
   loadingDetail.catch(() => (loadingDetail = null));
@@ -160,13 +196,16 @@ export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<Wo
 
 /** Faces on the detail copy: accurate boxes, aligned by landmarks, each with its descriptor. */
 export async function describeFaces(detail: WorkingImage): Promise<DetectedFace[]> {
+  const detected = await detectFaces(detail, FACE_MIN_SCORE, MAX_FACES);
+  if (detected.length === 0) return [];
   const faceapi = await loadFaceModels();
   const input = toTensor(faceapi, detail);
+  foundIn.set(input, { faces: detected, dims: { width: detail.width, height: detail.height } });
   try {
     const found = await faceapi
       .detectAllFaces(
         input,
-        new faceapi.SsdMobilenetv1Options({ minConfidence: FACE_MIN_SCORE, maxResults: 100 }),
+        new faceapi.SsdMobilenetv1Options({ minConfidence: FACE_MIN_SCORE, maxResults: MAX_FACES }),
       )
       .withFaceLandmarks()
       .withFaceDescriptors();
