@@ -2,13 +2,12 @@
 // Tiny Face Detector, the same weights from the same package, but run by ONNX Runtime's native
 // CPU kernels instead of TensorFlow.js on WebAssembly. The network is small (five separable
 // convolutions), so the graph is rebuilt here from the package's weight files, in memory, when a
-// worker first needs it: nothing is generated at build time and nothing is downloaded.
+// worker starts: nothing is generated at build time and nothing is downloaded.
 //
-// Why not TensorFlow.js, which runs the other face models (docs/decisions.md, "Faces"): most
-// photos show no face, so this look is all they pay for faces. On TensorFlow.js it cost 15 ms of
-// processor time a photo plus about a second to start each worker; natively it costs a few
-// milliseconds and a few tens of milliseconds to start, and TensorFlow.js is loaded only by a
-// worker that meets a photo worth the accurate look.
+// Why not TensorFlow.js, which still runs the landmarks and descriptors (docs/decisions.md,
+// "Faces"): most photos show no face, so this look is all they pay for faces. On TensorFlow.js
+// it cost 15 ms of processor time a photo plus about a second to start each worker; natively it
+// costs 2-3 ms and about 0.2 s to start.
 import type ort from 'onnxruntime-node';
 import type { WorkingImage } from '../features/pixels.ts';
 import { encodeOnnxModel, FLOAT, type Initializer, type Node } from '../onnx-writer.ts';
