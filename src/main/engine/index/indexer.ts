@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { IndexProgress } from '../../../shared/domain.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { isDiskFullError } from '../catalog/database.ts';
-import { DecodePool, WorkerCrashedError } from './pool.ts';
+import { DecodePool, DecoderUnavailableError, WorkerCrashedError } from './pool.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { WorkerTransport } from './worker-handle.ts';
 import {
@@ -191,6 +191,11 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       );
     } catch (error) {
       if (this.stopped) return;
+      if (error instanceof DecoderUnavailableError) {
+        // Not this file's fault either, and every file would meet it: wait and try again.
+        this.pause(photoId, error.message);
+        return;
+      }
       if (error instanceof WorkerCrashedError && !error.blamesFile) {
         // Not this file's fault (the pool was restarted): the job stays queued and runs again.
         this.running.delete(photoId);

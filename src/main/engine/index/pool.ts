@@ -27,6 +27,14 @@ export class WorkerCrashedError extends Error {
   }
 }
 export class TaskTimeoutError extends Error {}
+/**
+ * Workers keep dying before they are ready (a broken install, a machine out of memory): no
+ * photo is to blame, and starting more would only loop. The message says why, in one sentence.
+ */
+export class DecoderUnavailableError extends Error {}
+
+/** Workers in a row that may die before saying 'ready' before the pool stops starting them. */
+const MAX_START_FAILURES = 3;
 
 interface Running {
   task: DecodeTask;
@@ -40,13 +48,23 @@ interface Worker {
   handle: WorkerHandle;
   running: Running | null;
   tasksDone: number;
+  /** Resolves when the worker says 'ready'; rejects if it is retired before that. */
   ready: Promise<void>;
+  isReady: boolean;
+  failStart: (error: Error) => void;
+}
+
+interface Waiter {
+  resolve: (worker: Worker) => void;
+  reject: (error: Error) => void;
 }
 
 export class DecodePool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly waiters: ((worker: Worker) => void)[] = [];
+  private readonly waiters: Waiter[] = [];
+  /** Workers that died before they were ready, in a row. */
+  private startFailures = 0;
   private nextTaskId = 1;
   private closed = false;
   private started = false;
@@ -90,8 +108,17 @@ export class DecodePool {
     clipInput = false,
     faces = false,
   ): Promise<DecodeOutcome> {
-    const worker = await this.acquire();
-    await worker.ready;
+    let worker: Worker;
+    for (;;) {
+      worker = await this.acquire();
+      try {
+        await worker.ready;
+        break;
+      } catch (error) {
+        // It died before it was ready: another is starting, unless the pool gave up.
+        if (error instanceof DecoderUnavailableError || this.closed) throw error;
+      }
+    }
     const task: DecodeTask = { taskId: this.nextTaskId++, path, thumbnailDir, clipInput, faces };
     return new Promise<DecodeOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -118,9 +145,14 @@ export class DecodePool {
   private acquire(): Promise<Worker> {
     if (this.closed) return Promise.reject(new WorkerCrashedError('the indexer was stopped'));
     this.warm();
+    // After the pool gave up starting workers, a new request tries again from scratch.
+    if (this.workers.length === 0) {
+      this.startFailures = 0;
+      for (let i = 0; i < this.options.size; i += 1) this.addWorker();
+    }
     const worker = this.idle.pop();
     if (worker) return Promise.resolve(worker);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   private release(worker: Worker): void {
@@ -130,7 +162,7 @@ export class DecodePool {
       return;
     }
     const waiter = this.waiters.shift();
-    if (waiter) waiter(worker);
+    if (waiter) waiter.resolve(worker);
     else this.idle.push(worker);
   }
 
@@ -140,16 +172,28 @@ export class DecodePool {
       maxOldSpaceMb: this.options.maxOldSpaceMb,
     });
     let markReady: () => void = () => {};
+    let failStart: (error: Error) => void = () => {};
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failStart = reject;
+    });
+    // Nobody may be waiting when a worker dies on start.
+    ready.catch(() => undefined);
     const worker: Worker = {
       handle,
       running: null,
       tasksDone: 0,
-      ready: new Promise((resolve) => (markReady = resolve)),
+      ready,
+      isReady: false,
+      failStart,
     };
     handle.onMessage((message) => {
       const typed = message as FromWorker;
-      if (typed.type === 'ready') markReady();
-      else this.onMessage(worker, typed);
+      if (typed.type === 'ready') {
+        worker.isReady = true;
+        this.startFailures = 0;
+        markReady();
+      } else this.onMessage(worker, typed);
     });
     handle.onExit((crash) => {
       if (!this.workers.includes(worker)) return;
@@ -205,7 +249,40 @@ export class DecodePool {
       worker.running = null;
     }
     worker.handle.kill();
+    if (!this.closed && !worker.isReady && error) {
+      this.startFailures += 1;
+      if (this.startFailures >= MAX_START_FAILURES) {
+        this.giveUpStarting(worker, error.message);
+        return;
+      }
+    }
+    if (!worker.isReady)
+      worker.failStart(error ?? new WorkerCrashedError('the decoder was restarted'));
     if (!this.closed) this.addWorker();
+  }
+
+  /**
+   * Stops replacing workers that die on start: whoever waits for one is told why, in one
+   * sentence, and the next request starts afresh (the indexer pauses and tries again later).
+   */
+  private giveUpStarting(last: Worker, reason: string): void {
+    // Some workers run: the pool carries on with those, and whoever waited on this one takes one.
+    if (this.workers.some((w) => w.isReady)) {
+      last.failStart(new WorkerCrashedError(reason));
+      return;
+    }
+    // The handle's reason ends with what the system said: "(exit code 1)", "(SIGSEGV)".
+    const detail = /\(([^()]*)\)$/.exec(reason)?.[1] ?? reason;
+    const unavailable = new DecoderUnavailableError(
+      `the photo decoder could not start (it stopped ${MAX_START_FAILURES} times in a row: ${detail})`,
+    );
+    last.failStart(unavailable);
+    for (const worker of this.workers.splice(0)) {
+      worker.handle.kill();
+      worker.failStart(unavailable);
+    }
+    this.idle.length = 0;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(unavailable);
   }
 
   private sendTo(worker: Worker, message: ToWorker): void {
