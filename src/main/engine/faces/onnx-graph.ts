@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import type { WorkingImage } from '../features/pixels.ts';
+import { rgbOverWhite, type WorkingImage } from '../features/pixels.ts';
 import {
   FLOAT,
   INT64,
@@ -142,24 +142,11 @@ function squarePads(width: number, height: number): BigInt64Array {
   return BigInt64Array.from([0, 0, 0, 0, 0, side - height, side - width, 0].map(BigInt));
 }
 
-/** RGBA composited over white, as RGB (what face-api is given for a photo with transparency). */
-function overWhite({ data, width, height }: WorkingImage): Uint8Array {
-  const rgb = new Uint8Array(width * height * 3);
-  for (let p = 0, q = 0, o = 0; p < width * height; p += 1, q += 3, o += 4) {
-    const a = data[o + 3]! / 255;
-    rgb[q] = Math.round(data[o]! * a + 255 * (1 - a));
-    rgb[q + 1] = Math.round(data[o + 1]! * a + 255 * (1 - a));
-    rgb[q + 2] = Math.round(data[o + 2]! * a + 255 * (1 - a));
-  }
-  return rgb;
-}
-
 /** The feeds for a graph built on `squareInputNodes`: the photo's pixels as they are, and its pads. */
 export function photoFeeds(image: WorkingImage): Record<string, ort.Tensor> {
   const { width, height } = image;
-  const rgb = image.channels === 3 ? image.data : overWhite(image);
   return {
-    photo: new ort.Tensor('uint8', rgb, [1, height, width, 3]),
+    photo: new ort.Tensor('uint8', rgbOverWhite(image), [1, height, width, 3]),
     pads: new ort.Tensor('int64', squarePads(width, height), [8]),
   };
 }

@@ -20,6 +20,20 @@ export const OPAQUE_ALPHA = 128;
  */
 export const BACKGROUND = 255;
 
+/** The working copy as RGB, transparency composited over white (RGB input is returned as is). */
+export function rgbOverWhite(image: WorkingImage): Uint8Array {
+  const { data, width, height } = image;
+  if (image.channels === 3) return data;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let p = 0, q = 0, o = 0; p < width * height; p += 1, q += 3, o += 4) {
+    const a = data[o + 3]! / 255;
+    rgb[q] = Math.round(data[o]! * a + BACKGROUND * (1 - a));
+    rgb[q + 1] = Math.round(data[o + 1]! * a + BACKGROUND * (1 - a));
+    rgb[q + 2] = Math.round(data[o + 2]! * a + BACKGROUND * (1 - a));
+  }
+  return rgb;
+}
+
 /** Lab values (L, a, b interleaved) of the opaque pixels on a point-sampled grid. */
 export interface LabSamples {
   lab: Float32Array;

@@ -88,6 +88,10 @@ export class DecodePool {
   warm(): void {
     if (this.started || this.closed) return;
     this.started = true;
+    this.startWorkers();
+  }
+
+  private startWorkers(): void {
     for (let i = 0; i < this.options.size; i += 1) this.addWorker();
   }
 
@@ -148,7 +152,7 @@ export class DecodePool {
     // After the pool gave up starting workers, a new request tries again from scratch.
     if (this.workers.length === 0) {
       this.startFailures = 0;
-      for (let i = 0; i < this.options.size; i += 1) this.addWorker();
+      this.startWorkers();
     }
     const worker = this.idle.pop();
     if (worker) return Promise.resolve(worker);
