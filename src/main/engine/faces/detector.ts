@@ -17,6 +17,7 @@ import sharp from 'sharp';
 import type { FaceBox } from '../../../shared/domain.ts';
 import { rgbOverWhite, type WorkingImage } from '../features/pixels.ts';
 import type { DetectedFace } from './face-types.ts';
+import { loadOnce } from '../load-once.ts';
 import { modelDir } from './model-files.ts';
 import { mightShowFaces } from './screening.ts';
 import { detectFaces, type SsdDetection } from './ssd.ts';
@@ -88,34 +89,26 @@ interface WasmBackend {
 // built engine from loading.
 const loadPackage = createRequire(import.meta.url);
 
-let loading: Promise<FaceApi> | null = null;
-let loadingDetail: Promise<FaceApi> | null = null;
-
 /**
  * Loads TensorFlow.js on its WebAssembly backend, once per process: about a second, paid by a
  * worker only when the first photo passes the screening.
  */
-export function loadTensorFlow(): Promise<FaceApi> {
-  loading ??= (async () => {
-    // The Node build of face-api that runs on WebAssembly (the package's default entry wants
-    // the native tfjs-node, which downloads a binary at install time).
-    const faceapi = loadPackage('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    const wasm = loadPackage('@tensorflow/tfjs-backend-wasm') as WasmBackend;
-    // The .wasm files from the package folder, read from disk by the runtime itself (false:
-    // not through fetch, which in Node cannot read files).
-    const wasmDir = dirname(loadPackage.resolve('@tensorflow/tfjs-backend-wasm'));
-    wasm.setWasmPaths(`${wasmDir}/`, false);
-    if (!(await faceapi.tf.setBackend('wasm'))) {
-      throw new Error('The face models could not start their WebAssembly runtime.');
-    }
-    await faceapi.tf.ready();
-    installWasmConcat(faceapi.tf);
-    return faceapi;
-  })();
-  // A failed load is not cached: the next photo tries again (and fails with the same sentence).
-  loading.catch(() => (loading = null));
-  return loading;
-}
+export const loadTensorFlow: () => Promise<FaceApi> = loadOnce(async () => {
+  // The Node build of face-api that runs on WebAssembly (the package's default entry wants
+  // the native tfjs-node, which downloads a binary at install time).
+  const faceapi = loadPackage('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+  const wasm = loadPackage('@tensorflow/tfjs-backend-wasm') as WasmBackend;
+  // The .wasm files from the package folder, read from disk by the runtime itself (false:
+  // not through fetch, which in Node cannot read files).
+  const wasmDir = dirname(loadPackage.resolve('@tensorflow/tfjs-backend-wasm'));
+  wasm.setWasmPaths(`${wasmDir}/`, false);
+  if (!(await faceapi.tf.setBackend('wasm'))) {
+    throw new Error('The face models could not start their WebAssembly runtime.');
+  }
+  await faceapi.tf.ready();
+  installWasmConcat(faceapi.tf);
+  return faceapi;
+});
 
 /**
  * The faces ssd.ts found in each input tensor, for face-api's pipeline to pick up: keyed by the
@@ -130,31 +123,27 @@ const foundIn = new WeakMap<Tensor, { faces: SsdDetection[]; dims: Dimensions }>
  * would have answered it (the same network and weights; screening.int.test.ts and
  * ssd.int.test.ts hold them equal).
  */
-export function loadFaceModels(): Promise<FaceApi> {
-  loadingDetail ??= (async () => {
-    const faceapi = await loadTensorFlow();
-    const dir = modelDir();
-    await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
-    await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
-    faceapi.nets.ssdMobilenetv1.locateFaces = (input) => {
-      const found = foundIn.get(input);
-      if (!found) throw new Error('The face pipeline was given a photo nobody looked at.');
-      return Promise.resolve(
-        found.faces.map(
-          ({ score, box }) =>
-            new faceapi.FaceDetection(
-              score,
-              new faceapi.Rect(box.x, box.y, box.width, box.height),
-              found.dims,
-            ),
-        ),
-      );
-    };
-    return faceapi;
-  })();
-  loadingDetail.catch(() => (loadingDetail = null));
-  return loadingDetail;
-}
+export const loadFaceModels: () => Promise<FaceApi> = loadOnce(async () => {
+  const faceapi = await loadTensorFlow();
+  const dir = modelDir();
+  await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
+  faceapi.nets.ssdMobilenetv1.locateFaces = (input) => {
+    const found = foundIn.get(input);
+    if (!found) throw new Error('The face pipeline was given a photo nobody looked at.');
+    return Promise.resolve(
+      found.faces.map(
+        ({ score, box }) =>
+          new faceapi.FaceDetection(
+            score,
+            new faceapi.Rect(box.x, box.y, box.width, box.height),
+            found.dims,
+          ),
+      ),
+    );
+  };
+  return faceapi;
+});
 
 /** RGB pixels as the int32 HWC tensor face-api takes; alpha composited over white. */
 function toTensor(faceapi: FaceApi, image: WorkingImage): Tensor {

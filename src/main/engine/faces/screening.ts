@@ -11,6 +11,7 @@
 import type ort from 'onnxruntime-node';
 import type { WorkingImage } from '../features/pixels.ts';
 import { encodeOnnxModel, FLOAT, type Initializer, type Node } from '../onnx-writer.ts';
+import { loadOnce } from '../load-once.ts';
 import { modelDir } from './model-files.ts';
 import {
   openSession,
@@ -177,18 +178,10 @@ export function screeningGraph(weights: Map<string, Float32Array>): Uint8Array {
   );
 }
 
-let session: Promise<ort.InferenceSession> | null = null;
-
 /** Builds the graph and opens it in ONNX Runtime, once per process. */
-export function loadScreeningModel(): Promise<ort.InferenceSession> {
-  session ??= (async () => {
-    const graph = screeningGraph(await readWeights(modelDir(), WEIGHTS_FILE));
-    return await openSession(graph);
-  })();
-  // A failed load is not cached: the next photo tries again (and fails with the same sentence).
-  session.catch(() => (session = null));
-  return session;
-}
+export const loadScreeningModel: () => Promise<ort.InferenceSession> = loadOnce(async () =>
+  openSession(screeningGraph(await readWeights(modelDir(), WEIGHTS_FILE))),
+);
 
 /** The detector's raw output for a working copy: [25, 8, 8], anchors' encodings by cell. */
 export async function screeningGrid(image: WorkingImage): Promise<Float32Array> {

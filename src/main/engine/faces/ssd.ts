@@ -9,6 +9,7 @@
 import type ort from 'onnxruntime-node';
 import type { WorkingImage } from '../features/pixels.ts';
 import { encodeOnnxModel, FLOAT, type Initializer, type Node } from '../onnx-writer.ts';
+import { loadOnce } from '../load-once.ts';
 import { modelDir } from './model-files.ts';
 import {
   openSession,
@@ -249,19 +250,12 @@ export function ssdGraph(weights: Map<string, Float32Array>): Uint8Array {
   );
 }
 
-let model: Promise<SsdModel> | null = null;
-
 /** Builds the graph and opens it, once per process, at the first photo that passes screening. */
-export function loadSsdModel(): Promise<SsdModel> {
-  model ??= (async () => {
-    const weights = await readWeights(modelDir(), WEIGHTS_FILE);
-    const session = await openSession(ssdGraph(weights));
-    return { session, anchors: weightOf(weights, 'Output/extra_dim') };
-  })();
-  // A failed load is not cached: the next photo tries again (and fails with the same sentence).
-  model.catch(() => (model = null));
-  return model;
-}
+export const loadSsdModel: () => Promise<SsdModel> = loadOnce(async () => {
+  const weights = await readWeights(modelDir(), WEIGHTS_FILE);
+  const session = await openSession(ssdGraph(weights));
+  return { session, anchors: weightOf(weights, 'Output/extra_dim') };
+});
 
 type Corners = [number, number, number, number];
 
