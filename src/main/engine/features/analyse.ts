@@ -89,16 +89,26 @@ export interface PhotoAnalysis {
   versions: FeatureVersions;
 }
 
-/** The one decode: header facts plus the oriented, shrunk 8-bit sRGB working copy. */
-export interface DecodedPhoto {
+/** What the header says, checked: the format and displayed size, before any pixel is decoded. */
+export interface PhotoHeader {
   format: ImageFormat;
+  /** Displayed size: EXIF orientation applied. */
   width: number;
   height: number;
   orientation: number | null;
   /** Raw EXIF block from the header, if any. */
   exif: Buffer | undefined;
+}
+
+/** The one decode: header facts plus the oriented, shrunk 8-bit sRGB working copy. */
+export interface DecodedPhoto extends PhotoHeader {
   working: WorkingImage;
 }
+
+// failOn 'error': truncated or undecodable data fails instead of indexing grey, while the benign
+// warnings many camera JPEGs carry (extraneous bytes, odd markers) do not. pages 1: an animated
+// GIF/WebP is indexed by its first frame.
+const DECODER_INPUT = { failOn: 'error' as const, pages: 1 };
 
 /**
  * Sniffs, checks the header and decodes once. Throws only PhotoFailure. Exported for tools that
@@ -108,22 +118,29 @@ export async function decodePhoto(
   bytes: Buffer,
   options: AnalyseOptions = {},
 ): Promise<DecodedPhoto> {
+  return await decodeWorkingCopy(bytes, await readHeader(bytes, options), options);
+}
+
+/**
+ * The first half of decodePhoto: sniffs the magic bytes (refusing what the bundled decoder must
+ * not or cannot open) and reads and checks the header (size, pixel limit, orientation, EXIF).
+ * Throws only PhotoFailure.
+ */
+export async function readHeader(
+  bytes: Buffer,
+  options: AnalyseOptions = {},
+): Promise<PhotoHeader> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const workingSize = workingSizeFor(options);
   if (bytes.length === 0) throw new PhotoFailure(FailureReason.empty);
   const format = sniffFormat(bytes.subarray(0, SNIFF_BYTES));
   const refusal = refusalFor(format);
   if (refusal) throw refusal;
   if (!DECODABLE.has(format)) throw new PhotoFailure(FailureReason.notImage);
 
-  // failOn 'error': truncated or undecodable data fails instead of indexing grey, while the
-  // benign warnings many camera JPEGs carry (extraneous bytes, odd markers) do not.
-  // pages 1: an animated GIF/WebP is indexed by its first frame.
-  const input = { failOn: 'error' as const, limitInputPixels: maxPixels, pages: 1 };
   let metadata: Metadata;
   try {
     // The header read must not apply the limit itself: its error would not name the size.
-    metadata = await sharp(bytes, { ...input, limitInputPixels: false }).metadata();
+    metadata = await sharp(bytes, { ...DECODER_INPUT, limitInputPixels: false }).metadata();
   } catch (error) {
     throw failureFromDecoderError(error, format);
   }
@@ -135,35 +152,49 @@ export async function decodePhoto(
   }
   const orientation = metadata.orientation ?? null;
   const swapped = orientation !== null && orientation >= 5 && orientation <= 8;
-
-  let working: WorkingImage;
-  try {
-    // resize() right after the load lets libvips shrink-on-load (JPEG DCT scaling, WebP and
-    // AVIF scaled decode): a 4000x3000 JPEG is decoded at 1/8 scale, exactly as a bare
-    // thumbnailer would, so the features ride on the decode a thumbnail needs anyway.
-    const { data, info } = await sharp(bytes, input)
-      .autoOrient()
-      .resize(workingSize, workingSize, { fit: 'inside', withoutEnlargement: true })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    working = {
-      data,
-      width: info.width,
-      height: info.height,
-      channels: toWorkingChannels(info.channels),
-    };
-  } catch (error) {
-    throw failureFromDecoderError(error, format);
-  }
   return {
     format,
     width: swapped ? storedHeight : storedWidth,
     height: swapped ? storedWidth : storedHeight,
     orientation,
     exif: metadata.exif,
-    working,
   };
+}
+
+/**
+ * The second half of decodePhoto: the one decode, from bytes whose header `readHeader` passed.
+ * The decode is under way (on a libvips thread) when this returns its promise, so a caller can
+ * do other work on this thread meanwhile. Throws only PhotoFailure.
+ */
+export async function decodeWorkingCopy(
+  bytes: Buffer,
+  header: PhotoHeader,
+  options: AnalyseOptions = {},
+): Promise<DecodedPhoto> {
+  const workingSize = workingSizeFor(options);
+  try {
+    // resize() right after the load lets libvips shrink-on-load (JPEG DCT scaling, WebP and
+    // AVIF scaled decode): a 4000x3000 JPEG is decoded at 1/8 scale, exactly as a bare
+    // thumbnailer would, so the features ride on the decode a thumbnail needs anyway.
+    const { data, info } = await sharp(bytes, {
+      ...DECODER_INPUT,
+      limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+    })
+      .autoOrient()
+      .resize(workingSize, workingSize, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const working = {
+      data,
+      width: info.width,
+      height: info.height,
+      channels: toWorkingChannels(info.channels),
+    };
+    return { ...header, working };
+  } catch (error) {
+    throw failureFromDecoderError(error, header.format);
+  }
 }
 
 export async function analysePhoto(

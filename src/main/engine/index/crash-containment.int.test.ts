@@ -35,7 +35,7 @@ afterEach(async () => {
   await work.remove();
 });
 
-/** Four good photos and `stuck.jpg`, scanned as a photo and then swapped for a named pipe. */
+/** Four good photos, then `stuck.jpg`, scanned as a photo and then swapped for a named pipe. */
 async function queueWithStuckFile(): Promise<{ stuck: string; photos: string }> {
   const photos = join(work.path, 'Photos');
   await mkdir(photos);
@@ -45,11 +45,12 @@ async function queueWithStuckFile(): Promise<{ stuck: string; photos: string }> 
       await makeDetailedImage({ width: 96, height: 72, seed: 40 + i }),
     );
   }
+  const folder = catalog.addFolder(photos);
+  expect((await scanFolders(catalog, [folder])).added).toHaveLength(4);
+  // Scanned after the others, so it is the last job: no photo waits behind it in a worker.
   const stuck = join(photos, 'stuck.jpg');
   await writeFile(stuck, await makeDetailedImage({ width: 96, height: 72, seed: 50 }));
-  const folder = catalog.addFolder(photos);
-  const report = await scanFolders(catalog, [folder]);
-  expect(report.added).toHaveLength(5);
+  expect((await scanFolders(catalog, [folder])).added).toHaveLength(1);
   await rm(stuck);
   execFileSync('mkfifo', [stuck]);
   return { stuck, photos };
@@ -116,6 +117,8 @@ describe.skipIf(!linux)('a decoder that dies or hangs costs one file', () => {
     });
     indexer.kick();
     await waitUntilWorkerIsInside(stuck);
+    // Once the others are indexed, the stuck file is all its worker is on.
+    await waitFor(() => catalog.countByStatus().indexed === 4, 'the good photos to be indexed');
     const pid = (await waitFor(
       () => childHolding(stuck),
       'the worker to hold the stuck file open',
@@ -137,6 +140,44 @@ describe.skipIf(!linux)('a decoder that dies or hangs costs one file', () => {
     const after = await indexer.probe(join(work.path, 'Photos', 'good-0.jpg'), false);
     expect(after.failure).toBeUndefined();
     expect(after.features?.meta.width).toBe(96);
+  });
+
+  it('a worker killed on one photo does not blame the next photo it was holding', async () => {
+    // The stuck file first in the queue, scanned before the others: the one worker takes it, and
+    // takes good-0 as its second task, read and hashed while the stuck one waits for data.
+    const photos = join(work.path, 'Photos');
+    await mkdir(photos);
+    const stuck = join(photos, 'stuck.jpg');
+    await writeFile(stuck, await makeDetailedImage({ width: 96, height: 72, seed: 50 }));
+    const folder = catalog.addFolder(photos);
+    expect((await scanFolders(catalog, [folder])).added).toHaveLength(1);
+    for (let i = 0; i < 4; i++) {
+      await writeFile(
+        join(photos, `good-${i}.jpg`),
+        await makeDetailedImage({ width: 96, height: 72, seed: 40 + i }),
+      );
+    }
+    expect((await scanFolders(catalog, [folder])).added).toHaveLength(4);
+    await rm(stuck);
+    execFileSync('mkfifo', [stuck]);
+
+    indexer = new Indexer(catalog, { workers: 1, thumbnailDir: join(work.path, 'thumbnails') });
+    indexer.kick();
+    await waitUntilWorkerIsInside(stuck);
+    const pid = (await waitFor(
+      () => childHolding(stuck),
+      'the worker to hold the stuck file open',
+    ))!;
+    process.kill(pid, 'SIGKILL');
+
+    await indexer.whenIdle();
+    expect(indexedNames()).toEqual(GOOD);
+    expect(catalog.listFailures()).toEqual([
+      expect.objectContaining({
+        path: stuck,
+        reason: 'the decoder crashed on this file (SIGKILL)',
+      }),
+    ]);
   });
 
   it('the per-task timeout marks a hanging file failed, and indexing finishes', async () => {

@@ -7,7 +7,12 @@ import { access, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
-import { DEFAULT_MAX_PIXELS, analyseDecoded, decodePhoto } from '../features/analyse.ts';
+import {
+  DEFAULT_MAX_PIXELS,
+  analyseDecoded,
+  decodeWorkingCopy,
+  readHeader,
+} from '../features/analyse.ts';
 import { findFaces, type DetectedFace } from '../faces/detector.ts';
 import { loadScreeningModel } from '../faces/screening.ts';
 import type { WorkingImage } from '../features/pixels.ts';
@@ -39,17 +44,36 @@ const send = (message: FromWorker): void => {
   if (channel) channel.postMessage(message);
   else process.send?.(message);
 };
+/** Sends, and resolves once the message has left this process (see runTask for why). */
+const sendAndFlush = (message: FromWorker): Promise<void> =>
+  new Promise((resolve) => {
+    if (channel) {
+      channel.postMessage(message);
+      resolve();
+    } else if (!process.send?.(message, undefined, undefined, () => resolve())) resolve();
+  });
 
 const waitingForProceed = new Map<number, (analyse: boolean) => void>();
-/** One photo's bytes at a time, in memory kept from photo to photo (see read-buffer.ts). */
-const readBuffer = new ReadBuffer();
+/**
+ * Two photos' bytes at a time (the one being analysed, the next one being read), in memory kept
+ * from photo to photo (see read-buffer.ts).
+ */
+const readBuffers = [new ReadBuffer(), new ReadBuffer()];
+/** Resolves when the task before the newest one has finished its analysis and said so. */
+let previousAnalysed: Promise<void> = Promise.resolve();
 
 const onMessage = (message: ToWorker): void => {
   if (message.type === 'proceed') {
     waitingForProceed.get(message.taskId)?.(message.analyse);
     waitingForProceed.delete(message.taskId);
   } else if (message.type === 'task') {
-    void runTask(message.task);
+    // Analyses run one at a time, in the order the tasks came: the pool blames a crash on the
+    // oldest task it has not heard back from, so that must be the one decoding.
+    const turn = previousAnalysed;
+    let finished = (): void => undefined;
+    previousAnalysed = new Promise((resolve) => (finished = resolve));
+    // A task that ends early (unreadable, already analysed) still hands its turn on in order.
+    void runTask(message.task, turn).finally(() => void turn.then(finished));
   }
 };
 if (channel) {
@@ -60,7 +84,7 @@ if (channel) {
   process.on('disconnect', () => process.exit(0));
 }
 
-async function runTask(task: DecodeTask): Promise<void> {
+async function runTask(task: DecodeTask, turn: Promise<void>): Promise<void> {
   let contentHash: string | null = null;
   // -1 until the file is open: a failure before that has no size to compare with the catalog's.
   let size = -1;
@@ -90,7 +114,12 @@ async function runTask(task: DecodeTask): Promise<void> {
       send({ type: 'done', taskId: task.taskId, contentHash, size, mtimeMs });
       return;
     }
-    const decoded = await decodePhoto(bytes);
+    await turn;
+    const decoding = decodeWorkingCopy(bytes, await readHeader(bytes));
+    // A worker asked to look for faces loads the screening model (about 0.15 s, once) here, with
+    // its first decode already under way on a libvips thread; a worker never asked never loads it.
+    if (task.faces) void loadScreeningModel().catch(() => undefined);
+    const decoded = await decoding;
     // Three things at once, all from the one decode: the encodes (thumbnail, CLIP crop) run on a
     // libvips thread, then the thumbnail is written to disk, while this thread computes the pixel
     // features and looks for faces. Everything ends before `done` is sent.
@@ -105,7 +134,9 @@ async function runTask(task: DecodeTask): Promise<void> {
     const faces = task.faces ? await facesOf(decoded.working, bytes) : undefined;
     const analysis = await analysing;
     await thumbnailWritten;
-    send({
+    // The next task decodes only once this result has left the process: should that decode
+    // crash the worker, this photo must not be blamed for a result that never arrived.
+    await sendAndFlush({
       type: 'done',
       taskId: task.taskId,
       contentHash,
@@ -136,7 +167,7 @@ async function runTask(task: DecodeTask): Promise<void> {
       error instanceof PhotoFailure
         ? error.reason
         : failureFromDecoderError(error, 'unknown').reason;
-    send({
+    await sendAndFlush({
       type: 'failed',
       taskId: task.taskId,
       reason,
@@ -193,7 +224,8 @@ async function readWhole(path: string) {
         `file is ${Math.round(stats.size / 1024 / 1024)} MB, too large to be a photo`,
       );
     }
-    const { bytes, release } = await readBuffer.read(handle, stats.size);
+    const free = readBuffers.find((buffer) => !buffer.isLent) ?? readBuffers[0]!;
+    const { bytes, release } = await free.read(handle, stats.size);
     return { bytes, stats, release };
   } catch (error) {
     if (error instanceof PhotoFailure) throw error;
@@ -245,10 +277,8 @@ async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
   }
 }
 
-// The worker takes photos as soon as its modules are loaded. The face screening model (ONNX
-// Runtime, about 0.2 s) loads meanwhile, while the first photo is read and decoded, and that
-// photo's screening waits for it; TensorFlow.js and the other face models wait for the first photo
-// with a face. A worker that cannot load the screening still indexes; its photos are told apart
-// by having no faces record.
-void loadScreeningModel().catch(() => undefined);
+// The worker takes photos as soon as its modules are loaded. The face screening model loads during
+// the first photo's decode (runTask), and that photo's screening waits for it; TensorFlow.js and
+// the other face models wait for the first photo with a face. A worker that cannot load the
+// screening still indexes; its photos are told apart by having no faces record.
 send({ type: 'ready' });

@@ -148,7 +148,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     if (this.pumping || this.pausedFor !== null) return;
     this.pumping = true;
     try {
-      while (!this.stopped && this.pausedFor === null && this.running.size < this.pool.size) {
+      while (!this.stopped && this.pausedFor === null && this.running.size < this.pool.capacity) {
         const [job] = this.catalog.nextJobs(1, this.running);
         if (!job) break;
         this.running.add(job.photoId);
@@ -197,8 +197,10 @@ export class Indexer extends EventEmitter<IndexerEvents> {
         return;
       }
       if (error instanceof WorkerCrashedError && !error.blamesFile) {
-        // Not this file's fault (the pool was restarted): the job stays queued and runs again.
+        // Not this file's fault (the pool was restarted, or the worker died on the photo before
+        // this one): the job stays queued and runs again, and this attempt does not count.
         this.running.delete(photoId);
+        this.forgiveAttempt(photoId);
         this.pump();
         return;
       }
@@ -233,12 +235,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private pause(photoId: number | null, reason: string): void {
     if (photoId !== null) {
       this.running.delete(photoId);
-      try {
-        this.catalog.forgiveJobAttempt(photoId);
-      } catch (error) {
-        // The catalog's disk is full too: the attempt stays counted, the job stays queued.
-        if (!isDiskFullError(error)) throw error;
-      }
+      this.forgiveAttempt(photoId);
     }
     if (this.pausedFor !== null) return;
     this.pausedFor = reason;
@@ -249,6 +246,15 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       this.pausedFor = null;
       this.kick();
     }, this.options.retryAfterMs ?? 30_000);
+  }
+
+  private forgiveAttempt(photoId: number): void {
+    try {
+      this.catalog.forgiveJobAttempt(photoId);
+    } catch (error) {
+      // The catalog's disk is full too: the attempt stays counted, the job stays queued.
+      if (!isDiskFullError(error)) throw error;
+    }
   }
 
   private isCurrent(contentHash: string, embedding: EmbeddingStep | null): boolean {

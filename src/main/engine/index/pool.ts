@@ -1,6 +1,12 @@
-// A pool of decode worker processes, one task at a time each. Separate processes (not threads)
-// because a native decoder crash or a runaway allocation must cost one file, not the app: a
-// worker that dies or overruns its time is replaced and its task reported as failed.
+// A pool of decode worker processes. Separate processes (not threads) because a native decoder
+// crash or a runaway allocation must cost one file, not the app: a worker that dies or overruns
+// its time is replaced and the task it was on reported as failed.
+//
+// Each worker holds two tasks: it analyses one while it reads and hashes the next, and while the
+// engine checks that next photo's hash, so it starts each decode the moment the last one ends
+// instead of waiting for the engine to hear of it, store it and send more. It analyses them one at
+// a time in the order they came, so the oldest task it has not answered is the one it is on: a
+// crash or a timeout is that task's, and the other one goes back to the queue, blaming nothing.
 import type { DecodeOutcome, DecodeTask, FromWorker, ToWorker } from './protocol.ts';
 import { resolveWorkerEntry } from './worker-entry.ts';
 import { startWorker, type WorkerHandle, type WorkerTransport } from './worker-handle.ts';
@@ -35,18 +41,24 @@ export class DecoderUnavailableError extends Error {}
 
 /** Workers in a row that may die before saying 'ready' before the pool stops starting them. */
 const MAX_START_FAILURES = 3;
+/** Tasks a worker holds at once: the one it analyses and the one it reads meanwhile. */
+const TASKS_PER_WORKER = 2;
 
 interface Running {
   task: DecodeTask;
   needsAnalysis: (contentHash: string) => boolean;
   resolve: (outcome: DecodeOutcome) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
+  /** The task's time runs only while it is the worker's oldest: before, it waits its turn. */
+  timer: NodeJS.Timeout | null;
 }
 
 interface Worker {
   handle: WorkerHandle;
-  running: Running | null;
+  /** Oldest first: the first is the one being analysed (or, before that, read). */
+  running: Running[];
+  /** Callers given this worker who have not sent their task yet. */
+  promised: number;
   tasksDone: number;
   /** Resolves when the worker says 'ready'; rejects if it is retired before that. */
   ready: Promise<void>;
@@ -61,7 +73,6 @@ interface Waiter {
 
 export class DecodePool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
   private readonly waiters: Waiter[] = [];
   /** Workers that died before they were ready, in a row. */
   private startFailures = 0;
@@ -99,6 +110,11 @@ export class DecodePool {
     return this.options.size;
   }
 
+  /** Tasks the pool can hold at once: a caller keeping this many going keeps every worker busy. */
+  get capacity(): number {
+    return this.options.size * TASKS_PER_WORKER;
+  }
+
   /** Decodes one file. `needsAnalysis` is asked once the content hash is known. */
   /** Analyses a file that is not in the library: every feature, nothing written anywhere. */
   probe(path: string, clipInput = false): Promise<DecodeOutcome> {
@@ -125,15 +141,10 @@ export class DecodePool {
     }
     const task: DecodeTask = { taskId: this.nextTaskId++, path, thumbnailDir, clipInput, faces };
     return new Promise<DecodeOutcome>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.retire(
-          worker,
-          new TaskTimeoutError(
-            `took longer than ${Math.round(this.options.taskTimeoutMs / 1000)} seconds to read`,
-          ),
-        );
-      }, this.options.taskTimeoutMs);
-      worker.running = { task, needsAnalysis, resolve, reject, timer };
+      worker.promised -= 1;
+      const running: Running = { task, needsAnalysis, resolve, reject, timer: null };
+      worker.running.push(running);
+      if (worker.running.length === 1) this.startClock(worker, running);
       this.sendTo(worker, { type: 'task', task });
     });
   }
@@ -141,9 +152,23 @@ export class DecodePool {
   async close(): Promise<void> {
     this.closed = true;
     for (const worker of this.workers) {
-      worker.running?.reject(new WorkerCrashedError('the indexer was stopped'));
+      for (const running of worker.running.splice(0)) {
+        if (running.timer) clearTimeout(running.timer);
+        running.reject(new WorkerCrashedError('the indexer was stopped'));
+      }
     }
     await Promise.all(this.workers.map((worker) => worker.handle.stop()));
+  }
+
+  private startClock(worker: Worker, running: Running): void {
+    running.timer = setTimeout(() => {
+      this.retire(
+        worker,
+        new TaskTimeoutError(
+          `took longer than ${Math.round(this.options.taskTimeoutMs / 1000)} seconds to read`,
+        ),
+      );
+    }, this.options.taskTimeoutMs);
   }
 
   private acquire(): Promise<Worker> {
@@ -154,20 +179,39 @@ export class DecodePool {
       this.startFailures = 0;
       this.startWorkers();
     }
-    const worker = this.idle.pop();
-    if (worker) return Promise.resolve(worker);
+    const worker = this.leastBusy();
+    if (worker) {
+      worker.promised += 1;
+      return Promise.resolve(worker);
+    }
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /** The worker with the fewest tasks that can take one more, if any. */
+  private leastBusy(): Worker | undefined {
+    let best: Worker | undefined;
+    for (const worker of this.workers) {
+      const load = worker.running.length + worker.promised;
+      const worn = worker.tasksDone + load >= this.options.recycleAfter;
+      if (load < TASKS_PER_WORKER && !worn && (!best || load < best.running.length + best.promised))
+        best = worker;
+    }
+    return best;
+  }
+
+  /** A worker has room for another task: a waiting caller gets it, or a worn-out worker goes. */
   private release(worker: Worker): void {
     if (this.closed || !this.workers.includes(worker)) return;
     if (worker.tasksDone >= this.options.recycleAfter) {
-      this.retire(worker, null);
+      if (worker.running.length === 0 && worker.promised === 0) this.retire(worker, null);
       return;
     }
-    const waiter = this.waiters.shift();
-    if (waiter) waiter.resolve(worker);
-    else this.idle.push(worker);
+    for (let free = TASKS_PER_WORKER - worker.running.length - worker.promised; free > 0; free--) {
+      const waiter = this.waiters.shift();
+      if (!waiter) break;
+      worker.promised += 1;
+      waiter.resolve(worker);
+    }
   }
 
   private addWorker(): void {
@@ -185,7 +229,8 @@ export class DecodePool {
     ready.catch(() => undefined);
     const worker: Worker = {
       handle,
-      running: null,
+      running: [],
+      promised: 0,
       tasksDone: 0,
       ready,
       isReady: false,
@@ -208,8 +253,9 @@ export class DecodePool {
   }
 
   private onMessage(worker: Worker, message: Exclude<FromWorker, { type: 'ready' }>): void {
-    const running = worker.running;
-    if (!running || running.task.taskId !== message.taskId) return;
+    const index = worker.running.findIndex((r) => r.task.taskId === message.taskId);
+    const running = worker.running[index];
+    if (!running) return;
     if (message.type === 'hashed') {
       this.sendTo(worker, {
         type: 'proceed',
@@ -218,8 +264,11 @@ export class DecodePool {
       });
       return;
     }
-    clearTimeout(running.timer);
-    worker.running = null;
+    if (running.timer) clearTimeout(running.timer);
+    worker.running.splice(index, 1);
+    // The next task's time starts now that it is the one the worker is on.
+    const next = worker.running[0];
+    if (index === 0 && next) this.startClock(worker, next);
     worker.tasksDone += 1;
     if (message.type === 'done') {
       running.resolve({
@@ -245,13 +294,14 @@ export class DecodePool {
     const index = this.workers.indexOf(worker);
     if (index < 0) return;
     this.workers.splice(index, 1);
-    const idleIndex = this.idle.indexOf(worker);
-    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
-    if (worker.running) {
-      clearTimeout(worker.running.timer);
-      worker.running.reject(error ?? new WorkerCrashedError('the decoder was restarted'));
-      worker.running = null;
+    const [current, ...waiting] = worker.running.splice(0);
+    if (current) {
+      if (current.timer) clearTimeout(current.timer);
+      current.reject(error ?? new WorkerCrashedError('the decoder was restarted'));
     }
+    // Tasks that had not had their turn: not their fault; they go back to the queue.
+    for (const queued of waiting)
+      queued.reject(new WorkerCrashedError('the decoder was restarted'));
     worker.handle.kill();
     if (!this.closed && !worker.isReady && error) {
       this.startFailures += 1;
@@ -285,7 +335,6 @@ export class DecodePool {
       worker.handle.kill();
       worker.failStart(unavailable);
     }
-    this.idle.length = 0;
     for (const waiter of this.waiters.splice(0)) waiter.reject(unavailable);
   }
 

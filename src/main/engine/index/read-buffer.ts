@@ -20,14 +20,20 @@ export class ReadBuffer {
   private kept: Buffer | null = null;
   private lent = false;
 
+  /** True while a photo's bytes are out: a read now would get memory of its own. */
+  get isLent(): boolean {
+    return this.lent;
+  }
+
   /**
    * Reads an open file to its end, as fs's readFile does (`expectedSize` from its stat only
    * sizes the memory: a file still being written, or a pipe, is read until it ends). The bytes
-   * must not be used after `release`: the worker reads one photo at a time and releases it when
-   * that photo's task ends, so nothing of one photo outlives its task.
+   * must not be used after `release`: the worker lends each photo's bytes from a ReadBuffer not
+   * in use (it keeps two: the photo it analyses and the next one) and releases them when that
+   * photo's task ends, so nothing of one photo outlives its task.
    */
   async read(handle: FileHandle, expectedSize: number): Promise<Loan> {
-    // A second photo while one is out (the worker does not do that) gets memory of its own.
+    // A second photo while one is out (the worker asks another ReadBuffer) gets memory of its own.
     const reusing = !this.lent;
     this.lent = true;
     // One byte more than expected, so the end of a file of the expected size is seen without
