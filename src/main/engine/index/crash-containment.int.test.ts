@@ -35,22 +35,32 @@ afterEach(async () => {
   await work.remove();
 });
 
-/** Four good photos, then `stuck.jpg`, scanned as a photo and then swapped for a named pipe. */
-async function queueWithStuckFile(): Promise<{ stuck: string; photos: string }> {
+/**
+ * Four good photos and `stuck.jpg`, scanned as a photo and then swapped for a named pipe. The
+ * stuck file is scanned in a scan of its own, after the others (the last job: no photo waits
+ * behind it in a worker) or, with `stuckFirst`, before them (the first job).
+ */
+async function queueWithStuckFile({ stuckFirst = false } = {}): Promise<{
+  stuck: string;
+  photos: string;
+}> {
   const photos = join(work.path, 'Photos');
   await mkdir(photos);
+  const folder = catalog.addFolder(photos);
+  const stuck = join(photos, 'stuck.jpg');
+  const writeStuck = async (): Promise<void> => {
+    await writeFile(stuck, await makeDetailedImage({ width: 96, height: 72, seed: 50 }));
+    expect((await scanFolders(catalog, [folder])).added).toHaveLength(1);
+  };
+  if (stuckFirst) await writeStuck();
   for (let i = 0; i < 4; i++) {
     await writeFile(
       join(photos, `good-${i}.jpg`),
       await makeDetailedImage({ width: 96, height: 72, seed: 40 + i }),
     );
   }
-  const folder = catalog.addFolder(photos);
   expect((await scanFolders(catalog, [folder])).added).toHaveLength(4);
-  // Scanned after the others, so it is the last job: no photo waits behind it in a worker.
-  const stuck = join(photos, 'stuck.jpg');
-  await writeFile(stuck, await makeDetailedImage({ width: 96, height: 72, seed: 50 }));
-  expect((await scanFolders(catalog, [folder])).added).toHaveLength(1);
+  if (!stuckFirst) await writeStuck();
   await rm(stuck);
   execFileSync('mkfifo', [stuck]);
   return { stuck, photos };
@@ -143,23 +153,9 @@ describe.skipIf(!linux)('a decoder that dies or hangs costs one file', () => {
   });
 
   it('a worker killed on one photo does not blame the next photo it was holding', async () => {
-    // The stuck file first in the queue, scanned before the others: the one worker takes it, and
-    // takes good-0 as its second task, read and hashed while the stuck one waits for data.
-    const photos = join(work.path, 'Photos');
-    await mkdir(photos);
-    const stuck = join(photos, 'stuck.jpg');
-    await writeFile(stuck, await makeDetailedImage({ width: 96, height: 72, seed: 50 }));
-    const folder = catalog.addFolder(photos);
-    expect((await scanFolders(catalog, [folder])).added).toHaveLength(1);
-    for (let i = 0; i < 4; i++) {
-      await writeFile(
-        join(photos, `good-${i}.jpg`),
-        await makeDetailedImage({ width: 96, height: 72, seed: 40 + i }),
-      );
-    }
-    expect((await scanFolders(catalog, [folder])).added).toHaveLength(4);
-    await rm(stuck);
-    execFileSync('mkfifo', [stuck]);
+    // The stuck file first in the queue: the one worker takes it, and takes a good photo as its
+    // second task, read and hashed while the stuck one waits for data.
+    const { stuck } = await queueWithStuckFile({ stuckFirst: true });
 
     indexer = new Indexer(catalog, { workers: 1, thumbnailDir: join(work.path, 'thumbnails') });
     indexer.kick();

@@ -66,6 +66,9 @@ interface Worker {
   failStart: (error: Error) => void;
 }
 
+/** Tasks a worker has, or has been promised. */
+const loadOf = (worker: Worker): number => worker.running.length + worker.promised;
+
 interface Waiter {
   resolve: (worker: Worker) => void;
   reject: (error: Error) => void;
@@ -115,12 +118,12 @@ export class DecodePool {
     return this.options.size * TASKS_PER_WORKER;
   }
 
-  /** Decodes one file. `needsAnalysis` is asked once the content hash is known. */
   /** Analyses a file that is not in the library: every feature, nothing written anywhere. */
   probe(path: string, clipInput = false): Promise<DecodeOutcome> {
     return this.decode(path, null, () => true, clipInput, false);
   }
 
+  /** Decodes one file. `needsAnalysis` is asked once the content hash is known. */
   async decode(
     path: string,
     thumbnailDir: string | null,
@@ -191,10 +194,9 @@ export class DecodePool {
   private leastBusy(): Worker | undefined {
     let best: Worker | undefined;
     for (const worker of this.workers) {
-      const load = worker.running.length + worker.promised;
+      const load = loadOf(worker);
       const worn = worker.tasksDone + load >= this.options.recycleAfter;
-      if (load < TASKS_PER_WORKER && !worn && (!best || load < best.running.length + best.promised))
-        best = worker;
+      if (load < TASKS_PER_WORKER && !worn && (!best || load < loadOf(best))) best = worker;
     }
     return best;
   }
@@ -203,10 +205,10 @@ export class DecodePool {
   private release(worker: Worker): void {
     if (this.closed || !this.workers.includes(worker)) return;
     if (worker.tasksDone >= this.options.recycleAfter) {
-      if (worker.running.length === 0 && worker.promised === 0) this.retire(worker, null);
+      if (loadOf(worker) === 0) this.retire(worker, null);
       return;
     }
-    for (let free = TASKS_PER_WORKER - worker.running.length - worker.promised; free > 0; free--) {
+    for (let free = TASKS_PER_WORKER - loadOf(worker); free > 0; free--) {
       const waiter = this.waiters.shift();
       if (!waiter) break;
       worker.promised += 1;
