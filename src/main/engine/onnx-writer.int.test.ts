@@ -4,7 +4,14 @@
 // compute what the operators say.
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { encodeOnnxModel, FLOAT, INT64, UINT8 } from './onnx-writer.ts';
+import {
+  encodeOnnxModel,
+  FLOAT,
+  INT64,
+  UINT8,
+  type DeferredFloats,
+  type Initializer,
+} from './onnx-writer.ts';
 
 describe('encodeOnnxModel', () => {
   it('writes a model ONNX Runtime loads and runs as described', async () => {
@@ -62,5 +69,33 @@ describe('encodeOnnxModel', () => {
       -2, 0, 20, -2, 0, 20, -2, 0, 20, -2, 0, 20,
     ]);
     expect(Array.from(shape!.data as BigInt64Array)).toEqual([4n, 8n]);
+  });
+
+  it('writes deferred floats as the same bytes as the arrays they stand for', async () => {
+    const values = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 1e3);
+    const later = (array: Float32Array): DeferredFloats => ({
+      length: array.length,
+      write: (into) => into.set(array),
+    });
+    const graph = (name: string, data: (array: Float32Array) => Initializer['data']) =>
+      encodeOnnxModel({
+        name: 'deferred',
+        inputs: [{ name: 'x', elemType: FLOAT, shape: [1000] }],
+        outputs: [{ name: 'y', elemType: FLOAT, shape: [1000] }],
+        nodes: [{ op: 'Add', inputs: ['x', name], outputs: ['y'] }],
+        initializers: [
+          { name, dims: [1000], data: data(values) },
+          // Smaller than the first: the writer's scratch array is reused, not outgrown.
+          { name: 'unused', dims: [3], data: data(Float32Array.of(1, 2, 3)) },
+        ],
+      });
+    // Names of one, two and three letters move the tensors off four-byte alignment.
+    for (const name of ['w', 'ww', 'www'])
+      expect(Buffer.from(graph(name, later))).toEqual(Buffer.from(graph(name, (a) => a)));
+    const session = await ort.InferenceSession.create(graph('ww', later));
+    const { y } = await session.run({
+      x: new ort.Tensor('float32', new Float32Array(1000), [1000]),
+    });
+    expect(Array.from(y!.data as Float32Array)).toEqual(Array.from(values));
   });
 });

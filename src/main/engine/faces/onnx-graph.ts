@@ -10,6 +10,7 @@ import {
   FLOAT,
   INT64,
   UINT8,
+  type DeferredFloats,
   type Initializer,
   type Node,
   type ValueInfo,
@@ -23,60 +24,104 @@ interface ManifestEntry {
 }
 
 /**
- * A TensorFlow.js weight file (manifest + .bin shards), dequantized, by tensor name. Only the
- * float32 tensors: the integer ones in face-api's files are shapes TensorFlow's export left
- * behind, which the graphs here do not need.
+ * One float32 tensor of a TensorFlow.js weight file, as stored: its bytes in the file, and the
+ * affine quantization they use if any. It is dequantized only where it is used: small tensors
+ * as arrays (`values`), filters straight into the ONNX model's bytes (`toOnnxFilter`; the tensor
+ * itself is a DeferredFloats in stored order), so SSD's 22 MB of weights are not made twice.
  */
-export async function readWeights(dir: string, name: string): Promise<Map<string, Float32Array>> {
+export class StoredTensor implements DeferredFloats {
+  readonly length: number;
+  private readonly floats: DataView;
+  /** For a quantized tensor, the value each of the 256 stored bytes stands for. */
+  private readonly levels: Float32Array | null;
+
+  constructor(
+    readonly shape: number[],
+    private readonly bytes: Uint8Array,
+    /** TensorFlow.js's uint8 quantization: value = min + scale * stored byte. */
+    quantization: { scale: number; min: number } | null,
+  ) {
+    this.length = shape.reduce((a, b) => a * b, 1);
+    this.floats = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.levels = quantization
+      ? Float32Array.from(
+          { length: 256 },
+          (_, byte) => quantization.min + quantization.scale * byte,
+        )
+      : null;
+  }
+
+  /** The value at `index`, in stored order. */
+  at(index: number): number {
+    return this.levels ? this.levels[this.bytes[index]!]! : this.floats.getFloat32(index * 4, true);
+  }
+
+  write(into: Float32Array): void {
+    for (let i = 0; i < this.length; i += 1) into[i] = this.at(i);
+  }
+
+  values(): Float32Array {
+    const out = new Float32Array(this.length);
+    this.write(out);
+    return out;
+  }
+}
+
+/**
+ * A TensorFlow.js weight file (manifest + .bin shards) by tensor name. Only the float32
+ * tensors: the integer ones in face-api's files are shapes TensorFlow's export left behind,
+ * which the graphs here do not need.
+ */
+export async function readWeights(dir: string, name: string): Promise<Map<string, StoredTensor>> {
   const manifest = JSON.parse(
     await readFile(join(dir, `${name}-weights_manifest.json`), 'utf8'),
   ) as { paths: string[]; weights: ManifestEntry[] }[];
-  const weights = new Map<string, Float32Array>();
+  const weights = new Map<string, StoredTensor>();
   for (const group of manifest) {
-    const bytes = Buffer.concat(await Promise.all(group.paths.map((p) => readFile(join(dir, p)))));
+    const shards = await Promise.all(group.paths.map((p) => readFile(join(dir, p))));
+    const bytes = shards.length === 1 ? shards[0]! : Buffer.concat(shards);
     let offset = 0;
     for (const entry of group.weights) {
       const count = entry.shape.reduce((a, b) => a * b, 1);
       const q = entry.quantization;
-      if (q?.dtype === 'uint8') {
-        // TensorFlow.js's affine quantization: value = min + scale * stored byte.
-        if (entry.dtype === 'float32') {
-          const values = new Float32Array(count);
-          for (let i = 0; i < count; i += 1) values[i] = q.min + q.scale * bytes[offset + i]!;
-          weights.set(entry.name, values);
-        }
-        offset += count;
-      } else if (!q && (entry.dtype === 'float32' || entry.dtype === 'int32')) {
-        if (entry.dtype === 'float32') {
-          const values = new Float32Array(count);
-          for (let i = 0; i < count; i += 1) values[i] = bytes.readFloatLE(offset + i * 4);
-          weights.set(entry.name, values);
-        }
-        offset += count * 4;
-      } else {
-        throw new Error(`The face model weights use an unknown storage (${entry.name}).`);
+      let size: number;
+      if (q?.dtype === 'uint8') size = count;
+      else if (!q && (entry.dtype === 'float32' || entry.dtype === 'int32')) size = count * 4;
+      else throw new Error(`The face model weights use an unknown storage (${entry.name}).`);
+      if (entry.dtype === 'float32') {
+        const stored = bytes.subarray(offset, offset + size);
+        weights.set(entry.name, new StoredTensor(entry.shape, stored, q ?? null));
       }
+      offset += size;
     }
   }
   return weights;
 }
 
 /** A named float32 tensor of `weights`, or a clear error naming what is missing. */
-export function weightOf(weights: Map<string, Float32Array>, name: string): Float32Array {
-  const values = weights.get(name);
-  if (!values) throw new Error(`The face model weights lack ${name}.`);
-  return values;
+export function weightOf(weights: Map<string, StoredTensor>, name: string): StoredTensor {
+  const tensor = weights.get(name);
+  if (!tensor) throw new Error(`The face model weights lack ${name}.`);
+  return tensor;
 }
 
-/** TensorFlow's filter layout [height, width, in, out] as ONNX's [out, in, height, width]. */
-export function toOnnxFilter(tf: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
-  const out = new Float32Array(tf.length);
-  for (let y = 0; y < kh!; y += 1)
-    for (let x = 0; x < kw!; x += 1)
-      for (let i = 0; i < cin!; i += 1)
-        for (let o = 0; o < cout!; o += 1)
-          out[((o * cin! + i) * kh! + y) * kw! + x] = tf[((y * kw! + x) * cin! + i) * cout! + o]!;
-  return out;
+/**
+ * TensorFlow's filter layout [height, width, in, out] as ONNX's [out, in, height, width],
+ * written straight into the model when it is encoded.
+ */
+export function toOnnxFilter(tf: StoredTensor, shape: number[]): DeferredFloats {
+  const [kh, kw, cin, cout] = shape as [number, number, number, number];
+  return {
+    length: tf.length,
+    write(out: Float32Array): void {
+      let next = 0;
+      for (let o = 0; o < cout; o += 1)
+        for (let i = 0; i < cin; i += 1)
+          for (let y = 0; y < kh; y += 1)
+            for (let x = 0; x < kw; x += 1)
+              out[next++] = tf.at(((y * kw + x) * cin + i) * cout + o);
+    },
+  };
 }
 
 /**
@@ -159,5 +204,9 @@ export async function openSession(graph: Uint8Array): Promise<ort.InferenceSessi
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // A memory pattern is planned per input shape, and photos come in many shapes: planning
+    // one made SSD's second run cost 140 ms instead of 50 (fresh memory, faulted in), and
+    // saves nothing measurable once runs are warm (screening: 2.1 ms a photo either way).
+    enableMemPattern: false,
   });
 }

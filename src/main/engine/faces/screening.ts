@@ -20,6 +20,7 @@ import {
   readWeights,
   samePadding,
   squareInputNodes,
+  type StoredTensor,
   toOnnxFilter,
   weightOf,
 } from './onnx-graph.ts';
@@ -50,11 +51,11 @@ const WEIGHTS_FILE = 'tiny_face_detector_model';
  * TensorFlow does without corner alignment or half-pixel centres ("asymmetric"), subtract the
  * mean colour, divide by 255, then TinyYolov2Base.runMobilenet's layers with these weights.
  */
-export function screeningGraph(weights: Map<string, Float32Array>): Uint8Array {
+export function screeningGraph(weights: Map<string, StoredTensor>): Uint8Array {
   const nodes: Node[] = [];
   const initializers: Initializer[] = [];
-  const weight = (name: string): Float32Array => weightOf(weights, name);
-  const constant = (name: string, dims: number[], data: Float32Array): string => {
+  const weight = (name: string): StoredTensor => weightOf(weights, name);
+  const constant = (name: string, dims: number[], data: Initializer['data']): string => {
     initializers.push({ name, dims, data });
     return name;
   };

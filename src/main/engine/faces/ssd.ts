@@ -18,6 +18,7 @@ import {
   readWeights,
   samePadding,
   squareInputNodes,
+  type StoredTensor,
   toOnnxFilter,
   weightOf,
 } from './onnx-graph.ts';
@@ -53,11 +54,11 @@ interface SsdModel {
  * (input scaled to -1..1, MobileNet v1 with ReLU6, the eight extra layers, six box predictors on
  * feature maps from 32x32 down to 1x1), stopping before the box decoding.
  */
-export function ssdGraph(weights: Map<string, Float32Array>): Uint8Array {
+export function ssdGraph(weights: Map<string, StoredTensor>): Uint8Array {
   const nodes: Node[] = [];
   const initializers: Initializer[] = [];
-  const weight = (name: string): Float32Array => weightOf(weights, name);
-  const constant = (name: string, dims: number[], data: Float32Array | BigInt64Array): string => {
+  const weight = (name: string): StoredTensor => weightOf(weights, name);
+  const constant = (name: string, dims: number[], data: Initializer['data']): string => {
     initializers.push({ name, dims, data });
     return name;
   };
@@ -80,11 +81,11 @@ export function ssdGraph(weights: Map<string, Float32Array>): Uint8Array {
   const conv = (
     name: string,
     from: string,
-    filters: Float32Array,
+    filters: StoredTensor,
     kernel: number,
     out: number,
     stride: number,
-    bias: Float32Array,
+    bias: StoredTensor,
     relu6: boolean,
   ): string => {
     const { out: next, before, after } = samePadding(size, kernel, stride);
@@ -254,7 +255,7 @@ export function ssdGraph(weights: Map<string, Float32Array>): Uint8Array {
 export const loadSsdModel: () => Promise<SsdModel> = loadOnce(async () => {
   const weights = await readWeights(modelDir(), WEIGHTS_FILE);
   const session = await openSession(ssdGraph(weights));
-  return { session, anchors: weightOf(weights, 'Output/extra_dim') };
+  return { session, anchors: weightOf(weights, 'Output/extra_dim').values() };
 });
 
 type Corners = [number, number, number, number];
