@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { deltaE2000, deltaE76, hexToLab } from '../../../shared/colour.ts';
-import { makeDetailedImage } from '../../../../test/fixtures/images.ts';
+import { makeDetailedImage, makeDetailedPixels } from '../../../../test/fixtures/images.ts';
+import { mulberry32 } from '../../../shared/seeded-random.ts';
 import { analysePhoto } from './analyse.ts';
 import { HISTOGRAM_BINS, colourHistogram, histogramBin } from './histogram.ts';
-import { PALETTE_SIZE, extractPalette } from './palette.ts';
+import { PALETTE_SIZE, extractPalette, refineCentres } from './palette.ts';
 import { sampleLab, type WorkingImage } from './pixels.ts';
 
 /** An RGBA image made of vertical bands: [hex, fraction of the width, alpha]. */
@@ -165,6 +166,91 @@ describe('extractPalette', () => {
     const blue = palette.find((colour) => deltaE76(colour.lab, hexToLab('#0000ff')) < 8);
     expect(blue?.share).toBeGreaterThan(0.25);
   });
+});
+
+/** Plain Lloyd's k-means, as refineCentres stood before it kept bounds: the oracle it must equal. */
+function lloyd(lab: Float32Array, count: number, centres: number[]): Float64Array {
+  const k = centres.length / 3;
+  const assignment = new Int32Array(count).fill(-1);
+  const sums = new Float64Array(k * 4);
+  for (let iteration = 0; iteration < 12; iteration++) {
+    let changed = 0;
+    sums.fill(0);
+    for (let p = 0; p < count; p++) {
+      let best = 0;
+      let bestDistance = Infinity;
+      for (let c = 0; c < k; c++) {
+        const d =
+          (lab[p * 3]! - centres[c * 3]!) ** 2 +
+          (lab[p * 3 + 1]! - centres[c * 3 + 1]!) ** 2 +
+          (lab[p * 3 + 2]! - centres[c * 3 + 2]!) ** 2;
+        if (d < bestDistance) [best, bestDistance] = [c, d];
+      }
+      if (best !== assignment[p]) [assignment[p], changed] = [best, changed + 1];
+      for (let j = 0; j < 3; j++) sums[best * 4 + j] = sums[best * 4 + j]! + lab[p * 3 + j]!;
+      sums[best * 4 + 3] = sums[best * 4 + 3]! + 1;
+    }
+    for (let c = 0; c < k; c++) {
+      const n = sums[c * 4 + 3]!;
+      for (let j = 0; j < 3 && n > 0; j++) centres[c * 3 + j] = sums[c * 4 + j]! / n;
+    }
+    if (changed * 200 <= count) break;
+  }
+  return sums;
+}
+
+describe('refineCentres', () => {
+  /** Centres picked from the samples themselves, as the seeding does. */
+  const pick = (lab: Float32Array, count: number, k: number, random: () => number) =>
+    Array.from({ length: k }, () => Math.floor(random() * count)).flatMap((p) =>
+      Array.from(lab.subarray(p * 3, p * 3 + 3)),
+    );
+  const cases: Array<[string, () => Promise<Float32Array> | Float32Array]> = [
+    [
+      'a detailed photo',
+      async () => {
+        const pixels = makeDetailedPixels({ width: 320, height: 240, seed: 5 });
+        return sampleLab({ data: pixels, width: 320, height: 240, channels: 3 }, 64).lab;
+      },
+    ],
+    [
+      'uniform noise',
+      () => {
+        const random = mulberry32(7);
+        return Float32Array.from({ length: 4096 * 3 }, () => random() * 100 - 20);
+      },
+    ],
+    // Whole numbers on a coarse grid: many samples lie exactly as far from two centres.
+    [
+      'ties everywhere',
+      () => {
+        const random = mulberry32(9);
+        return Float32Array.from({ length: 4096 * 3 }, () => Math.round(random() * 6) * 10);
+      },
+    ],
+    [
+      'tight blobs',
+      () => {
+        const random = mulberry32(13);
+        return Float32Array.from({ length: 4096 * 3 }, (_, i) => ((i / 3) % 5) * 20 + random());
+      },
+    ],
+  ];
+  for (const [name, make] of cases) {
+    it(`moves the centres exactly as plain Lloyd's k-means does: ${name}`, async () => {
+      const lab = await make();
+      const count = lab.length / 3;
+      for (const k of [1, 5, 16]) {
+        const start = pick(lab, count, k, mulberry32(k));
+        const ours = start.slice();
+        const theirs = start.slice();
+        expect(Array.from(refineCentres(lab, count, ours))).toEqual(
+          Array.from(lloyd(lab, count, theirs)),
+        );
+        expect(ours).toEqual(theirs);
+      }
+    });
+  }
 });
 
 describe('colourHistogram', () => {

@@ -20,6 +20,11 @@ const MAX_ITERATIONS = 12;
 const MIN_SEED_DISTANCE = 3;
 /** Final clusters closer than this are one colour to a viewer and are merged. */
 const MERGE_DISTANCE = 4;
+/**
+ * How much clearer than rounding a sample's own centre must be the nearest for the bounds to
+ * skip its search: distances are tens of Lab units, computed in doubles (errors near 1e-13).
+ */
+const BOUND_MARGIN = 1e-6;
 
 interface Cluster {
   l: number;
@@ -34,34 +39,7 @@ export function extractPalette(samples: LabSamples, size = PALETTE_SIZE): Palett
   const random = mulberry32(0x5eed ^ count);
   const centres = seedCentres(lab, count, size, random);
   const k = centres.length / 3;
-  const assignment = new Int32Array(count).fill(-1);
-  const sums = new Float64Array(k * 4);
-
-  for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
-    let changed = 0;
-    sums.fill(0);
-    for (let p = 0; p < count; p++) {
-      const best = nearest(lab, p * 3, centres, k);
-      if (best !== assignment[p]) {
-        assignment[p] = best;
-        changed++;
-      }
-      const s = best * 4;
-      sums[s] = sums[s]! + lab[p * 3]!;
-      sums[s + 1] = sums[s + 1]! + lab[p * 3 + 1]!;
-      sums[s + 2] = sums[s + 2]! + lab[p * 3 + 2]!;
-      sums[s + 3] = sums[s + 3]! + 1;
-    }
-    for (let c = 0; c < k; c++) {
-      const n = sums[c * 4 + 3]!;
-      if (n === 0) continue; // an emptied centre keeps its place; it is dropped below
-      centres[c * 3] = sums[c * 4]! / n;
-      centres[c * 3 + 1] = sums[c * 4 + 1]! / n;
-      centres[c * 3 + 2] = sums[c * 4 + 2]! / n;
-    }
-    // Fewer than 0.5 % of samples moving changes no share by more than that: stop.
-    if (changed * 200 <= count) break;
-  }
+  const sums = refineCentres(lab, count, centres);
 
   let clusters: Cluster[] = [];
   for (let c = 0; c < k; c++) {
@@ -82,6 +60,50 @@ export function extractPalette(samples: LabSamples, size = PALETTE_SIZE): Palett
     const colour = { l: cluster.l, a: cluster.a, b: cluster.b };
     return { lab: colour, hex: labToHex(colour), share: cluster.weight / total };
   });
+}
+
+/**
+ * Lloyd's k-means from `centres` (moved in place, [l, a, b] each), at most MAX_ITERATIONS
+ * rounds; returns each cluster's Lab sums and sample count from the last assignment, four
+ * numbers per centre.
+ */
+export function refineCentres(lab: Float32Array, count: number, centres: number[]): Float64Array {
+  const k = centres.length / 3;
+  const assignment = new Int32Array(count).fill(-1);
+  const sums = new Float64Array(k * 4);
+  const bounds = new HamerlyBounds(count, k);
+
+  for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+    let changed = 0;
+    sums.fill(0);
+    bounds.measureGaps(centres);
+    for (let p = 0; p < count; p++) {
+      const kept = assignment[p]!;
+      const best =
+        kept >= 0 && bounds.keeps(p, kept, lab, centres) ? kept : bounds.nearest(p, lab, centres);
+      if (best !== kept) {
+        assignment[p] = best;
+        changed++;
+      }
+      const s = best * 4;
+      sums[s] = sums[s]! + lab[p * 3]!;
+      sums[s + 1] = sums[s + 1]! + lab[p * 3 + 1]!;
+      sums[s + 2] = sums[s + 2]! + lab[p * 3 + 2]!;
+      sums[s + 3] = sums[s + 3]! + 1;
+    }
+    const before = centres.slice();
+    for (let c = 0; c < k; c++) {
+      const n = sums[c * 4 + 3]!;
+      if (n === 0) continue; // an emptied centre keeps its place; extractPalette drops it
+      centres[c * 3] = sums[c * 4]! / n;
+      centres[c * 3 + 1] = sums[c * 4 + 1]! / n;
+      centres[c * 3 + 2] = sums[c * 4 + 2]! / n;
+    }
+    // Fewer than 0.5 % of samples moving changes no share by more than that: stop.
+    if (changed * 200 <= count) break;
+    bounds.centresMoved(before, centres, assignment);
+  }
+  return sums;
 }
 
 /**
@@ -121,23 +143,95 @@ function seedCentres(lab: Float32Array, count: number, k: number, random: () => 
   return centres;
 }
 
-function nearest(lab: Float32Array, offset: number, centres: number[], k: number): number {
-  let best = 0;
-  let bestDistance = Infinity;
-  for (let c = 0; c < k; c++) {
-    const d = distance2(lab, offset, centres, c * 3);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
+/**
+ * Hamerly's bounds for k-means: per sample, an upper bound on its distance to its own centre and
+ * a lower bound on its distance to any other, kept up to date as the centres move. A sample
+ * whose own centre is provably the nearest keeps it without any distance being computed, so
+ * later iterations, where few samples change, cost a fraction of Lloyd's. Every other sample
+ * gets Lloyd's full search, the same comparisons in the same order, and "provably" has a margin
+ * far above rounding, so the assignments (and the palette) are exactly Lloyd's.
+ */
+class HamerlyBounds {
+  private readonly upper: Float64Array;
+  private readonly lower: Float64Array;
+  /** Per centre, half the distance to the nearest other centre. */
+  private readonly halfGap: Float64Array;
+
+  constructor(
+    count: number,
+    private readonly k: number,
+  ) {
+    this.upper = new Float64Array(count);
+    this.lower = new Float64Array(count);
+    this.halfGap = new Float64Array(k);
+  }
+
+  measureGaps(centres: number[]): void {
+    for (let c = 0; c < this.k; c++) {
+      let closest = Infinity;
+      for (let other = 0; other < this.k; other++) {
+        if (other !== c) closest = Math.min(closest, distance2(centres, c * 3, centres, other * 3));
+      }
+      this.halfGap[c] = Math.sqrt(closest) / 2;
     }
   }
-  return best;
+
+  /** Whether sample `p` provably stays with centre `own` (tightening its upper bound if needed). */
+  keeps(p: number, own: number, lab: Float32Array, centres: number[]): boolean {
+    const bar = Math.max(this.lower[p]!, this.halfGap[own]!) - BOUND_MARGIN;
+    if (this.upper[p]! < bar) return true;
+    this.upper[p] = Math.sqrt(distance2(lab, p * 3, centres, own * 3));
+    return this.upper[p]! < bar;
+  }
+
+  /** Lloyd's search over every centre (the first nearest wins a tie); it resets p's bounds. */
+  nearest(p: number, lab: Float32Array, centres: number[]): number {
+    let best = 0;
+    let bestDistance = Infinity;
+    let secondDistance = Infinity;
+    for (let c = 0; c < this.k; c++) {
+      const d = distance2(lab, p * 3, centres, c * 3);
+      if (d < bestDistance) {
+        secondDistance = bestDistance;
+        bestDistance = d;
+        best = c;
+      } else if (d < secondDistance) {
+        secondDistance = d;
+      }
+    }
+    this.upper[p] = Math.sqrt(bestDistance);
+    this.lower[p] = Math.sqrt(secondDistance);
+    return best;
+  }
+
+  /** Loosens every bound by how far the centres moved. */
+  centresMoved(before: number[], after: number[], assignment: Int32Array): void {
+    const moved = new Float64Array(this.k);
+    let farthest = 0;
+    let secondFarthest = 0;
+    for (let c = 0; c < this.k; c++) {
+      moved[c] = Math.sqrt(distance2(before, c * 3, after, c * 3));
+      if (moved[c]! > moved[farthest]!) farthest = c;
+    }
+    for (let c = 0; c < this.k; c++)
+      if (c !== farthest) secondFarthest = Math.max(secondFarthest, moved[c]!);
+    for (let p = 0; p < assignment.length; p++) {
+      const own = assignment[p]!;
+      this.upper[p] = this.upper[p]! + moved[own]!;
+      this.lower[p] = this.lower[p]! - (own === farthest ? secondFarthest : moved[farthest]!);
+    }
+  }
 }
 
-function distance2(lab: Float32Array, offset: number, centres: number[], c: number): number {
-  const dl = lab[offset]! - centres[c]!;
-  const da = lab[offset + 1]! - centres[c + 1]!;
-  const db = lab[offset + 2]! - centres[c + 2]!;
+function distance2(
+  points: ArrayLike<number>,
+  offset: number,
+  centres: ArrayLike<number>,
+  c: number,
+): number {
+  const dl = points[offset]! - centres[c]!;
+  const da = points[offset + 1]! - centres[c + 1]!;
+  const db = points[offset + 2]! - centres[c + 2]!;
   return dl * dl + da * da + db * db;
 }
 
