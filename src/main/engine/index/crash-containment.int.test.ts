@@ -118,6 +118,20 @@ function indexedNames(): string[] {
 
 const GOOD = ['good-0.jpg', 'good-1.jpg', 'good-2.jpg', 'good-3.jpg'];
 
+/** The decode worker that is inside the stuck file's task, once it is: its process id. */
+async function workerStuckOn(stuck: string): Promise<number> {
+  await waitUntilWorkerIsInside(stuck);
+  const pid = (await waitFor(() => childHolding(stuck), 'the worker to hold the stuck file open'))!;
+  expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('decode-worker');
+  return pid;
+}
+
+/** Every good photo is indexed, and the stuck file is the one failure, for `reason`. */
+function expectOnlyTheStuckFileFailed(stuck: string, reason: string): void {
+  expect(indexedNames()).toEqual(GOOD);
+  expect(catalog.listFailures()).toEqual([expect.objectContaining({ path: stuck, reason })]);
+}
+
 describe.skipIf(!linux)('a decoder that dies or hangs costs one file', () => {
   it('a worker killed mid-task fails only that file, and indexing finishes', async () => {
     const { stuck } = await queueWithStuckFile();
@@ -126,24 +140,13 @@ describe.skipIf(!linux)('a decoder that dies or hangs costs one file', () => {
       thumbnailDir: join(work.path, 'thumbnails'),
     });
     indexer.kick();
-    await waitUntilWorkerIsInside(stuck);
+    const pid = await workerStuckOn(stuck);
     // Once the others are indexed, the stuck file is all its worker is on.
     await waitFor(() => catalog.countByStatus().indexed === 4, 'the good photos to be indexed');
-    const pid = (await waitFor(
-      () => childHolding(stuck),
-      'the worker to hold the stuck file open',
-    ))!;
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('decode-worker');
     process.kill(pid, 'SIGKILL');
 
     await indexer.whenIdle();
-    expect(indexedNames()).toEqual(GOOD);
-    expect(catalog.listFailures()).toEqual([
-      expect.objectContaining({
-        path: stuck,
-        reason: 'the decoder crashed on this file (SIGKILL)',
-      }),
-    ]);
+    expectOnlyTheStuckFileFailed(stuck, 'the decoder crashed on this file (SIGKILL)');
     expect(catalog.queuedJobCount()).toBe(0);
     expect(catalog.countByStatus()).toMatchObject({ indexed: 4, failed: 1, pending: 0 });
     // The pool replaced the dead worker: the next file is decoded as usual.
@@ -159,21 +162,10 @@ describe.skipIf(!linux)('a decoder that dies or hangs costs one file', () => {
 
     indexer = new Indexer(catalog, { workers: 1, thumbnailDir: join(work.path, 'thumbnails') });
     indexer.kick();
-    await waitUntilWorkerIsInside(stuck);
-    const pid = (await waitFor(
-      () => childHolding(stuck),
-      'the worker to hold the stuck file open',
-    ))!;
-    process.kill(pid, 'SIGKILL');
+    process.kill(await workerStuckOn(stuck), 'SIGKILL');
 
     await indexer.whenIdle();
-    expect(indexedNames()).toEqual(GOOD);
-    expect(catalog.listFailures()).toEqual([
-      expect.objectContaining({
-        path: stuck,
-        reason: 'the decoder crashed on this file (SIGKILL)',
-      }),
-    ]);
+    expectOnlyTheStuckFileFailed(stuck, 'the decoder crashed on this file (SIGKILL)');
   });
 
   it('the per-task timeout marks a hanging file failed, and indexing finishes', async () => {
@@ -184,17 +176,10 @@ describe.skipIf(!linux)('a decoder that dies or hangs costs one file', () => {
       taskTimeoutMs: 2000,
     });
     indexer.kick();
-    await waitUntilWorkerIsInside(stuck);
-    const pid = (await waitFor(
-      () => childHolding(stuck),
-      'the worker to hold the stuck file open',
-    ))!;
+    const pid = await workerStuckOn(stuck);
 
     await indexer.whenIdle();
-    expect(indexedNames()).toEqual(GOOD);
-    expect(catalog.listFailures()).toEqual([
-      expect.objectContaining({ path: stuck, reason: 'took longer than 2 seconds to read' }),
-    ]);
+    expectOnlyTheStuckFileFailed(stuck, 'took longer than 2 seconds to read');
     // The hung worker was killed, not left behind holding the file.
     await waitFor(() => {
       try {
