@@ -30,18 +30,17 @@ interface ManifestEntry {
  * itself is a DeferredFloats in stored order), so SSD's 22 MB of weights are not made twice.
  */
 export class StoredTensor implements DeferredFloats {
-  readonly length: number;
   private readonly floats: DataView;
   /** For a quantized tensor, the value each of the 256 stored bytes stands for. */
   private readonly levels: Float32Array | null;
 
   constructor(
-    readonly shape: number[],
+    /** How many values it holds. */
+    readonly length: number,
     private readonly bytes: Uint8Array,
     /** TensorFlow.js's uint8 quantization: value = min + scale * stored byte. */
     quantization: { scale: number; min: number } | null,
   ) {
-    this.length = shape.reduce((a, b) => a * b, 1);
     this.floats = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.levels = quantization
       ? Float32Array.from(
@@ -90,7 +89,7 @@ export async function readWeights(dir: string, name: string): Promise<Map<string
       else throw new Error(`The face model weights use an unknown storage (${entry.name}).`);
       if (entry.dtype === 'float32') {
         const stored = bytes.subarray(offset, offset + size);
-        weights.set(entry.name, new StoredTensor(entry.shape, stored, q ?? null));
+        weights.set(entry.name, new StoredTensor(count, stored, q ?? null));
       }
       offset += size;
     }
