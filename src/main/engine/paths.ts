@@ -18,6 +18,24 @@ export function defaultLibraryDir(): string {
   }
 }
 
+/**
+ * Where Shoebox keeps what it can always make again and that belongs to this machine rather than
+ * to a library (face-graphs.ts: the face detectors as ONNX Runtime optimised them for this
+ * processor). Deleting it loses nothing.
+ */
+export function defaultCacheDir(): string {
+  if (process.env.SHOEBOX_CACHE_DIR) return process.env.SHOEBOX_CACHE_DIR;
+  const home = homedir();
+  switch (process.platform) {
+    case 'darwin':
+      return join(home, 'Library', 'Caches', APP_NAME);
+    case 'win32':
+      return join(process.env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), APP_NAME, 'Cache');
+    default:
+      return join(process.env.XDG_CACHE_HOME ?? join(home, '.cache'), APP_NAME);
+  }
+}
+
 export interface LibraryLayout {
   dir: string;
   catalog: string;

@@ -1,12 +1,12 @@
 // Reading face-api's TensorFlow.js weight files: a small file written here in the same format
 // (a manifest, two .bin shards, a quantized filter, plain floats, an integer tensor between
-// them) must read back to the values TensorFlow.js would compute, and a filter must come out in
-// ONNX's layout when the model is written.
+// them) must read back to the values TensorFlow.js would compute, whole or one tensor at a time,
+// and a filter must come out in ONNX's layout when the model is written.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWeights, toOnnxFilter, weightOf } from './onnx-graph.ts';
+import { readWeight, readWeights, toOnnxFilter, weightOf } from './onnx-graph.ts';
 
 let dir = '';
 const QUANTIZATION = { dtype: 'uint8', scale: 0.5, min: -3 };
@@ -21,20 +21,22 @@ beforeAll(async () => {
     Buffer.from(Int32Array.of(7, 8).buffer),
     Buffer.from(BIAS.buffer),
   ]);
-  // Split inside the integer tensor: shards are one byte stream.
-  await writeFile(join(dir, 'net-shard1'), bytes.subarray(0, 14));
-  await writeFile(join(dir, 'net-shard2'), bytes.subarray(14));
-  const manifest = [
-    {
-      paths: ['net-shard1', 'net-shard2'],
-      weights: [
-        { name: 'filter', shape: [1, 2, 2, 3], dtype: 'float32', quantization: QUANTIZATION },
-        { name: 'shape', shape: [2], dtype: 'int32' },
-        { name: 'bias', shape: [3], dtype: 'float32' },
-      ],
-    },
+  const weights = [
+    { name: 'filter', shape: [1, 2, 2, 3], dtype: 'float32', quantization: QUANTIZATION },
+    { name: 'shape', shape: [2], dtype: 'int32' },
+    { name: 'bias', shape: [3], dtype: 'float32' },
   ];
-  await writeFile(join(dir, 'net-weights_manifest.json'), JSON.stringify(manifest));
+  // Shards are one byte stream: 'net' is split inside the integer tensor, 'split' inside the
+  // bias, so that one tensor's bytes come from two files.
+  for (const [name, at] of [
+    ['net', 14],
+    ['split', 26],
+  ] as const) {
+    await writeFile(join(dir, `${name}-shard1`), bytes.subarray(0, at));
+    await writeFile(join(dir, `${name}-shard2`), bytes.subarray(at));
+    const manifest = [{ paths: [`${name}-shard1`, `${name}-shard2`], weights }];
+    await writeFile(join(dir, `${name}-weights_manifest.json`), JSON.stringify(manifest));
+  }
 });
 
 afterAll(async () => {
@@ -61,6 +63,35 @@ describe('readWeights', () => {
     for (let o = 0; o < 3; o++)
       for (let i = 0; i < 2; i++)
         for (let x = 0; x < 2; x++) expect(out[(o * 2 + i) * 2 + x]).toBe(tf[(x * 2 + i) * 3 + o]);
+  });
+
+  it('reads one tensor as the whole file would give it, across shards too', async () => {
+    for (const file of ['net', 'split']) {
+      const whole = await readWeights(dir, file);
+      for (const name of ['filter', 'bias']) {
+        expect((await readWeight(dir, file, name)).values()).toEqual(
+          weightOf(whole, name).values(),
+        );
+      }
+    }
+    expect((await readWeight(dir, 'split', 'bias')).values()).toEqual(BIAS);
+    await expect(readWeight(dir, 'net', 'shape')).rejects.toThrow(
+      'The face model weights lack shape.',
+    );
+  });
+
+  it('says so when a shard ends before the tensor does', async () => {
+    await writeFile(join(dir, 'short-shard1'), Buffer.alloc(20));
+    const manifest = [
+      {
+        paths: ['short-shard1'],
+        weights: [{ name: 'bias', shape: [8], dtype: 'float32' }],
+      },
+    ];
+    await writeFile(join(dir, 'short-weights_manifest.json'), JSON.stringify(manifest));
+    await expect(readWeight(dir, 'short', 'bias')).rejects.toThrow(
+      'The face model weights end before bias does.',
+    );
   });
 
   it('names the tensor whose storage it does not know', async () => {

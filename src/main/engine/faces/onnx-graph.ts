@@ -1,8 +1,8 @@
 // What both face detectors need to run face-api's networks on ONNX Runtime (screening.ts: the Tiny
 // Face Detector; ssd.ts: SSD MobileNet v1): face-api's TensorFlow.js weight files read and
 // dequantized, filters moved to ONNX's layout, TensorFlow's "same" padding, the input prepared
-// inside the graph exactly as face-api prepares it, and one way to open a session.
-import { readFile } from 'node:fs/promises';
+// inside the graph exactly as face-api prepares it, and where a weight file's tensors are.
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { rgbOverWhite, type WorkingImage } from '../features/pixels.ts';
@@ -66,35 +66,106 @@ export class StoredTensor implements DeferredFloats {
   }
 }
 
-/**
- * A TensorFlow.js weight file (manifest + .bin shards) by tensor name. Only the float32
- * tensors: the integer ones in face-api's files are shapes TensorFlow's export left behind,
- * which the graphs here do not need.
- */
-export async function readWeights(dir: string, name: string): Promise<Map<string, StoredTensor>> {
+/** Where one tensor lies in its group's byte stream (the group's shards, one after another). */
+interface TensorPlace {
+  name: string;
+  dtype: string;
+  /** How many values it holds. */
+  count: number;
+  quantization: { scale: number; min: number } | null;
+  start: number;
+  size: number;
+}
+
+/** A TensorFlow.js weight file's manifest: each group's shard files and its tensors' places. */
+async function readManifest(
+  dir: string,
+  name: string,
+): Promise<{ paths: string[]; tensors: TensorPlace[] }[]> {
   const manifest = JSON.parse(
     await readFile(join(dir, `${name}-weights_manifest.json`), 'utf8'),
   ) as { paths: string[]; weights: ManifestEntry[] }[];
-  const weights = new Map<string, StoredTensor>();
-  for (const group of manifest) {
-    const shards = await Promise.all(group.paths.map((p) => readFile(join(dir, p))));
-    const bytes = shards.length === 1 ? shards[0]! : Buffer.concat(shards);
-    let offset = 0;
-    for (const entry of group.weights) {
+  return manifest.map((group) => {
+    let start = 0;
+    const tensors = group.weights.map((entry) => {
       const count = entry.shape.reduce((a, b) => a * b, 1);
       const q = entry.quantization;
       let size: number;
       if (q?.dtype === 'uint8') size = count;
       else if (!q && (entry.dtype === 'float32' || entry.dtype === 'int32')) size = count * 4;
       else throw new Error(`The face model weights use an unknown storage (${entry.name}).`);
-      if (entry.dtype === 'float32') {
-        const stored = bytes.subarray(offset, offset + size);
-        weights.set(entry.name, new StoredTensor(count, stored, q ?? null));
-      }
-      offset += size;
+      const place = {
+        name: entry.name,
+        dtype: entry.dtype,
+        count,
+        quantization: q ?? null,
+        start,
+        size,
+      };
+      start += size;
+      return place;
+    });
+    return { paths: group.paths, tensors };
+  });
+}
+
+/**
+ * A TensorFlow.js weight file (manifest + .bin shards) by tensor name. Only the float32
+ * tensors: the integer ones in face-api's files are shapes TensorFlow's export left behind,
+ * which the graphs here do not need.
+ */
+export async function readWeights(dir: string, name: string): Promise<Map<string, StoredTensor>> {
+  const weights = new Map<string, StoredTensor>();
+  for (const group of await readManifest(dir, name)) {
+    const shards = await Promise.all(group.paths.map((p) => readFile(join(dir, p))));
+    const bytes = shards.length === 1 ? shards[0]! : Buffer.concat(shards);
+    for (const { name, dtype, count, quantization, start, size } of group.tensors) {
+      if (dtype !== 'float32') continue;
+      weights.set(name, new StoredTensor(count, bytes.subarray(start, start + size), quantization));
     }
   }
   return weights;
+}
+
+/**
+ * One float32 tensor of a weight file, reading only its own bytes (SSD's anchors are 80 kB of
+ * a 5.6 MB file): for a process that opens a cached graph and needs nothing else from the file.
+ */
+export async function readWeight(dir: string, name: string, tensor: string): Promise<StoredTensor> {
+  for (const group of await readManifest(dir, name)) {
+    const place = group.tensors.find((t) => t.name === tensor && t.dtype === 'float32');
+    if (!place) continue;
+    const bytes = Buffer.alloc(place.size);
+    // The tensor's range of the group's stream, gathered from the shards it overlaps.
+    let shardStart = 0;
+    for (const path of group.paths) {
+      if (shardStart >= place.start + place.size) break;
+      const handle = await open(join(dir, path), 'r');
+      try {
+        const shardSize = (await handle.stat()).size;
+        const from = Math.max(place.start, shardStart);
+        const to = Math.min(place.start + place.size, shardStart + shardSize);
+        if (to > from) {
+          const { bytesRead } = await handle.read(
+            bytes,
+            from - place.start,
+            to - from,
+            from - shardStart,
+          );
+          if (bytesRead !== to - from)
+            throw new Error(`The face model weights end before ${tensor} does.`);
+        }
+        shardStart += shardSize;
+      } finally {
+        await handle.close();
+      }
+    }
+    if (shardStart < place.start + place.size) {
+      throw new Error(`The face model weights end before ${tensor} does.`);
+    }
+    return new StoredTensor(place.count, bytes, place.quantization);
+  }
+  throw new Error(`The face model weights lack ${tensor}.`);
 }
 
 /** A named float32 tensor of `weights`, or a clear error naming what is missing. */
@@ -193,19 +264,4 @@ export function photoFeeds(image: WorkingImage): Record<string, ort.Tensor> {
     photo: new ort.Tensor('uint8', rgbOverWhite(image), [1, height, width, 3]),
     pads: new ort.Tensor('int64', squarePads(width, height), [8]),
   };
-}
-
-/** Opens a graph built here in ONNX Runtime. */
-export async function openSession(graph: Uint8Array): Promise<ort.InferenceSession> {
-  return await ort.InferenceSession.create(graph, {
-    // One worker per core already: a second thread inside one would only contend.
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    // A memory pattern is planned per input shape, and photos come in many shapes: planning
-    // one made SSD's second run cost 140 ms instead of 50 (fresh memory, faulted in), and
-    // saves nothing measurable once runs are warm (screening: 2.1 ms a photo either way).
-    enableMemPattern: false,
-  });
 }

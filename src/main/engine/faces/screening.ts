@@ -1,8 +1,9 @@
 // The screening look every photo gets: does anything in it look like a face? It is face-api's
 // Tiny Face Detector, the same weights from the same package, but run by ONNX Runtime's native
 // CPU kernels instead of TensorFlow.js on WebAssembly. The network is small (five separable
-// convolutions), so the graph is rebuilt here from the package's weight files, in memory, when a
-// worker starts: nothing is generated at build time and nothing is downloaded.
+// convolutions), so the graph is rebuilt here from the package's weight files, the first time
+// this machine needs it, and kept as ONNX Runtime optimised it (graph-cache.ts): nothing is
+// generated at build time and nothing is downloaded.
 //
 // Why not TensorFlow.js, which still runs the landmarks and descriptors (docs/decisions.md,
 // "Faces"): most photos show no face, so this look is all they pay for faces. On TensorFlow.js
@@ -12,12 +13,10 @@ import type ort from 'onnxruntime-node';
 import type { WorkingImage } from '../features/pixels.ts';
 import { encodeOnnxModel, FLOAT, type Initializer, type Node } from '../onnx-writer.ts';
 import { loadOnce } from '../load-once.ts';
-import { modelDir } from './model-files.ts';
+import { type GraphRecipe, openGraph } from './graph-cache.ts';
 import {
-  openSession,
   PHOTO_INPUTS,
   photoFeeds,
-  readWeights,
   samePadding,
   squareInputNodes,
   type StoredTensor,
@@ -179,9 +178,17 @@ export function screeningGraph(weights: Map<string, StoredTensor>): Uint8Array {
   );
 }
 
-/** Builds the graph and opens it in ONNX Runtime, once per process. */
-export const loadScreeningModel: () => Promise<ort.InferenceSession> = loadOnce(async () =>
-  openSession(screeningGraph(await readWeights(modelDir(), WEIGHTS_FILE))),
+/** How the screening graph is made, for graph-cache.ts. */
+export const SCREENING_RECIPE: GraphRecipe = {
+  name: 'face-screening',
+  version: 1,
+  weightsFile: WEIGHTS_FILE,
+  build: screeningGraph,
+};
+
+/** Opens the graph in ONNX Runtime (from this machine's cache after the first time), once per process. */
+export const loadScreeningModel: () => Promise<ort.InferenceSession> = loadOnce(() =>
+  openGraph(SCREENING_RECIPE),
 );
 
 /** The detector's raw output for a working copy: [25, 8, 8], anchors' encodings by cell. */

@@ -11,11 +11,11 @@ import type { WorkingImage } from '../features/pixels.ts';
 import { encodeOnnxModel, FLOAT, type Initializer, type Node } from '../onnx-writer.ts';
 import { loadOnce } from '../load-once.ts';
 import { modelDir } from './model-files.ts';
+import { type GraphRecipe, openGraph } from './graph-cache.ts';
 import {
-  openSession,
   PHOTO_INPUTS,
   photoFeeds,
-  readWeights,
+  readWeight,
   samePadding,
   squareInputNodes,
   type StoredTensor,
@@ -251,11 +251,24 @@ export function ssdGraph(weights: Map<string, StoredTensor>): Uint8Array {
   );
 }
 
-/** Builds the graph and opens it, once per process, at the first photo that passes screening. */
+/** How the SSD graph is made, for graph-cache.ts. */
+export const SSD_RECIPE: GraphRecipe = {
+  name: 'face-ssd',
+  version: 1,
+  weightsFile: WEIGHTS_FILE,
+  build: ssdGraph,
+};
+
+/**
+ * Opens the graph (from this machine's cache after the first time) and reads the anchors, once
+ * per process, at the first photo that passes screening.
+ */
 export const loadSsdModel: () => Promise<SsdModel> = loadOnce(async () => {
-  const weights = await readWeights(modelDir(), WEIGHTS_FILE);
-  const session = await openSession(ssdGraph(weights));
-  return { session, anchors: weightOf(weights, 'Output/extra_dim').values() };
+  const [session, anchors] = await Promise.all([
+    openGraph(SSD_RECIPE),
+    readWeight(modelDir(), WEIGHTS_FILE, 'Output/extra_dim'),
+  ]);
+  return { session, anchors: anchors.values() };
 });
 
 type Corners = [number, number, number, number];
