@@ -1,6 +1,6 @@
 // The command line's JavaScript build (scripts/build-cli.mjs -> dist/cli) and its launcher
-// (bin/shoebox.js): every worker the engine starts is built, a quick command loads none of the
-// heavy packages, and an edited source is rebuilt before it runs, never run as its old build.
+// (bin/shoebox.js): every worker the engine starts is built, packages load through require(), a
+// quick command loads none of the heavy packages, and an edited source is rebuilt before it runs, never run as its old build.
 import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
@@ -65,6 +65,20 @@ describe('the command line build', () => {
       expect(existsSync(join(cliBuildDir, `${name}.js`)), `dist/cli/${name}.js`).toBe(true);
       expect(electronConfig).toContain(`'${name}':`);
     }
+  });
+
+  it('loads packages with require(), never through an import, which starts each process later', async () => {
+    const imported: string[] = [];
+    for (const name of await readdir(cliBuildDir)) {
+      if (!name.endsWith('.js')) continue;
+      const text = await readFile(join(cliBuildDir, name), 'utf8');
+      for (const match of text.matchAll(/^import\s[^;]*?\sfrom\s+["']([^"']+)["']/gm)) {
+        const specifier = match[1]!;
+        if (!specifier.startsWith('node:') && !specifier.startsWith('./'))
+          imported.push(`${name}: ${specifier}`);
+      }
+    }
+    expect(imported).toEqual([]);
   });
 
   it('runs `status` on an empty library without loading a heavy package', async () => {
