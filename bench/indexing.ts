@@ -280,6 +280,7 @@ export async function runIndexingBench(options: IndexingBenchOptions = {}) {
   // and then the runs as every later command meets the cache.
   const graphCache = join(DATA_ROOT, `graph-cache-${process.pid}`);
   await rm(graphCache, { recursive: true, force: true });
+  const cacheBefore = process.env.SHOEBOX_CACHE_DIR;
   process.env.SHOEBOX_CACHE_DIR = graphCache;
   const firstCommand = timeCommand ? shoeboxCommand(folder, count, NPX_SHOEBOX) : null;
   if (firstCommand !== null)
@@ -385,6 +386,9 @@ export async function runIndexingBench(options: IndexingBenchOptions = {}) {
         : await memoryAsTheLibraryGrows(options.memoryPhotos ?? 10_000, workers),
   };
   await rm(graphCache, { recursive: true, force: true });
+  // Other benches run in this process after this one (bench/run.ts).
+  if (cacheBefore === undefined) delete process.env.SHOEBOX_CACHE_DIR;
+  else process.env.SHOEBOX_CACHE_DIR = cacheBefore;
   return result;
 }
 

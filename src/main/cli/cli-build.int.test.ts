@@ -1,6 +1,7 @@
 // The command line's JavaScript build (scripts/build-cli.mjs -> dist/cli) and its launcher
 // (bin/shoebox.js): every worker the engine starts is built, packages load through require(), a
-// quick command loads none of the heavy packages, and an edited source is rebuilt before it runs, never run as its old build.
+// quick command loads none of the heavy packages, and an edited source is rebuilt before it runs,
+// never run as its old build.
 import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';

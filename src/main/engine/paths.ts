@@ -20,7 +20,7 @@ export function defaultLibraryDir(): string {
 
 /**
  * Where Shoebox keeps what it can always make again and that belongs to this machine rather than
- * to a library (face-graphs.ts: the face detectors as ONNX Runtime optimised them for this
+ * to a library (faces/graph-cache.ts: the face detectors as ONNX Runtime optimised them for this
  * processor). Deleting it loses nothing.
  */
 export function defaultCacheDir(): string {

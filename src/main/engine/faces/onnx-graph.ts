@@ -136,33 +136,27 @@ export async function readWeight(dir: string, name: string, tensor: string): Pro
     const place = group.tensors.find((t) => t.name === tensor && t.dtype === 'float32');
     if (!place) continue;
     const bytes = Buffer.alloc(place.size);
+    const end = place.start + place.size;
     // The tensor's range of the group's stream, gathered from the shards it overlaps.
     let shardStart = 0;
+    let gathered = 0;
     for (const path of group.paths) {
-      if (shardStart >= place.start + place.size) break;
+      if (shardStart >= end) break;
       const handle = await open(join(dir, path), 'r');
       try {
         const shardSize = (await handle.stat()).size;
         const from = Math.max(place.start, shardStart);
-        const to = Math.min(place.start + place.size, shardStart + shardSize);
+        const to = Math.min(end, shardStart + shardSize);
         if (to > from) {
-          const { bytesRead } = await handle.read(
-            bytes,
-            from - place.start,
-            to - from,
-            from - shardStart,
-          );
-          if (bytesRead !== to - from)
-            throw new Error(`The face model weights end before ${tensor} does.`);
+          const position = from - shardStart;
+          gathered += (await handle.read(bytes, from - place.start, to - from, position)).bytesRead;
         }
         shardStart += shardSize;
       } finally {
         await handle.close();
       }
     }
-    if (shardStart < place.start + place.size) {
-      throw new Error(`The face model weights end before ${tensor} does.`);
-    }
+    if (gathered < place.size) throw new Error(`The face model weights end before ${tensor} does.`);
     return new StoredTensor(place.count, bytes, place.quantization);
   }
   throw new Error(`The face model weights lack ${tensor}.`);
